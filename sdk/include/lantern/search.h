@@ -1,0 +1,57 @@
+// Offline search over a bundle: BM25F (title > tags > body) over stemmed English words and CJK
+// bigrams, with synonyms, typo tolerance, prefix matching of the last word and a fallback to the
+// other language when the user's language has no good hit.
+//
+// A Searcher borrows the Bundle: the Bundle (and its bytes) must outlive it. search() is const and
+// allocates its own scratch, so one Searcher may serve several threads.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lantern/bundle.h"
+#include "lantern/result.h"
+
+namespace lantern::search {
+
+constexpr std::size_t kMaxQueryBytes = 4096;
+constexpr std::size_t kMaxTop = 100;
+
+struct Options {
+  std::string lang;      // the user's language, any loose tag ("zh-CN", "en"); empty: all languages
+  std::size_t top = 10;  // 1..kMaxTop
+  bool snippets = true;
+};
+
+struct Hit {
+  std::uint32_t doc = 0;  // article index in the bundle
+  std::string_view id, lang, title, category;
+  float score = 0;
+  float coverage = 0;     // share of the query's meaningful terms this article matched
+  bool fallback = false;  // from the other language, after the user's language had no good hit
+  std::string snippet;    // HTML-safe text; matched words wrapped in <mark>…</mark>
+};
+
+class Searcher {
+ public:
+  explicit Searcher(const kb::Bundle& bundle);
+  // Errors: invalid_argument (top out of range), too_large (query over kMaxQueryBytes),
+  // unknown_language (no article in the bundle has that language). An empty query gives no hits.
+  Result<std::vector<Hit>> search(std::string_view query, const Options& options) const;
+
+ private:
+  struct SynonymPhrase {
+    std::vector<std::string_view> terms;
+    std::uint32_t group;
+  };
+  const kb::Bundle& bundle_;
+  std::vector<SynonymPhrase> synonyms_;
+};
+
+// {"hits":[{"id":…,"lang":…,"title":…,"category":…,"score":…,"snippet":…}],"took_us":…}
+std::string hits_to_json(const std::vector<Hit>& hits, double took_us);
+void append_json_string(std::string& out, std::string_view s);
+
+}  // namespace lantern::search
