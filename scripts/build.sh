@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds everything: native (build/native), WebAssembly (build/wasm -> dist/web/) and, when clang
+# is present, the libFuzzer targets (build/fuzz).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+jobs=${JOBS:-$(nproc)}
+
+export NODE_PATH=/usr/share/nodejs   # emscripten's optimizer needs Debian's acorn
+
+cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DLANTERN_FUZZ_BUILD_DIR="$here/build/fuzz" >/dev/null
+cmake --build build/native -j"$jobs"
+
+if [ ! -f build/wasm/CMakeCache.txt ]; then
+  emcmake cmake -S . -B build/wasm -DCMAKE_BUILD_TYPE=Release -DLANTERN_TESTS=OFF \
+    -DCMAKE_CROSSCOMPILING_EMULATOR="/usr/bin/node;--no-experimental-fetch" >/dev/null
+fi
+cmake --build build/wasm -j"$jobs"
+
+if command -v clang++-14 >/dev/null 2>&1; then
+  if [ ! -f build/fuzz/CMakeCache.txt ]; then
+    CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DLANTERN_FUZZ=ON -DLANTERN_TESTS=OFF >/dev/null
+  fi
+  cmake --build build/fuzz -j"$jobs"
+fi
