@@ -1,0 +1,78 @@
+// lantern-core.mjs (WebAssembly) against the native engine: same bundle, same answers.
+// Env: LANTERN_DIST (dist/web), LANTERN_KB (native lantern-kb), LANTERN_SRC (repo root).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const dist = process.env.LANTERN_DIST, kbTool = process.env.LANTERN_KB, src = process.env.LANTERN_SRC;
+const { default: createLanternCore } = await import(path.join(dist, 'lantern-core.mjs'));
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lantern-wasm-'));
+const run = (...args) => execFileSync(kbTool, args, { cwd: work, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+run('keygen', '--out', 'key');
+run('keygen', '--out', 'other');
+run('build', '--input', path.join(src, 'kb-bundle/content'), '--synonyms', path.join(src, 'kb-bundle/synonyms.txt'),
+    '--sign-key', 'key.key', '--out', 'kb.bundle');
+const bytes = fs.readFileSync(path.join(work, 'kb.bundle'));
+const pub = fs.readFileSync(path.join(work, 'key.pub'), 'utf8');
+const core = await createLanternCore();
+
+function openErr(b, opts) {
+  try { core.openBundle(b, opts); } catch (e) { return e; }
+  return null;
+}
+
+test('a signed bundle opens with its public key', () => {
+  const kb = core.openBundle(bytes, { publicKey: pub });
+  assert.equal(kb.info().articles, 88);
+  kb.close();
+});
+
+test('wrong key, altered and truncated bundles are refused with a code that says which', () => {
+  assert.equal(openErr(bytes, { publicKey: fs.readFileSync(path.join(work, 'other.pub'), 'utf8') }).code, 'wrong_key');
+  const bad = Uint8Array.from(bytes); bad[4000] ^= 1;
+  assert.equal(openErr(bad, { publicKey: pub }).code, 'tampered');
+  assert.equal(openErr(bad).code, 'tampered');
+  assert.equal(openErr(bytes.subarray(0, bytes.length - 10)).code, 'truncated');
+  assert.equal(openErr(new Uint8Array(0)).code, 'truncated');
+});
+
+test('the WebAssembly engine returns what the native engine returns', () => {
+  const kb = core.openBundle(bytes);
+  const queries = [['提币未到账', 'zh-CN'], ['谷歌验证器丢了', 'zh'], ['USDT 提币', 'zh-CN'], ['withdrawl pending', 'en'],
+                   ['how do I recognise phis', 'en'], ['congestion wallet maintenance', 'zh-CN'], ['實名認證', 'zh-TW'], ['2fa', '']];
+  for (const [q, lang] of queries) {
+    const args = ['search', '--bundle', 'kb.bundle', '--top', '5', '--json'];
+    if (lang) args.push('--lang', lang);
+    const native = JSON.parse(run(...args, q));
+    const wasm = kb.search(q, { lang, top: 5 });
+    assert.deepEqual(wasm.hits.map(h => h.id), native.hits.map(h => h.id), q);
+    assert.deepEqual(wasm.hits.map(h => h.snippet), native.hits.map(h => h.snippet), q);
+    wasm.hits.forEach((h, i) => assert.ok(Math.abs(h.score - native.hits[i].score) < 1e-3, q));
+    assert.ok(wasm.hits.length > 0, q);
+  }
+  kb.close();
+});
+
+test('articles come back as blocks, links included', () => {
+  const kb = core.openBundle(bytes);
+  const a = kb.article('withdrawal-pending@en');
+  assert.equal(a.lang, 'en');
+  assert.ok(a.blocks.some(b => b.type === 'heading'));
+  assert.ok(a.blocks.some(b => b.spans.some(s => s.type === 'link' && s.href.startsWith('kb:'))));
+  assert.throws(() => kb.article('no-such-article'), e => e.code === 'invalid_argument');
+  kb.close();
+});
+
+test('bad queries get an error code or an empty answer', () => {
+  const kb = core.openBundle(bytes);
+  assert.deepEqual(kb.search('', {}).hits, []);
+  assert.throws(() => kb.search('a'.repeat(100 * 1024)), e => e.code === 'too_large');
+  assert.throws(() => kb.search('wallet', { lang: 'fr' }), e => e.code === 'unknown_language');
+  assert.throws(() => kb.search('wallet', { top: 0 }), e => e.code === 'invalid_argument');
+  assert.ok(Array.isArray(kb.search('\u0000\uffff\ud800 x', {}).hits));
+  kb.close();
+  assert.throws(() => kb.search('wallet'), /closed/);
+});
