@@ -404,6 +404,11 @@ Result<std::vector<Hit>> Searcher::search(std::string_view query, const Options&
         }
         for (const auto& sp : synonyms_) {
           if (kb::synonym_term(sp.group) != t) continue;
+          // Words of a multi-word phrase mean little alone ("2-step verification" must not mark
+          // every "verification"); CJK phrases are bigram runs specific enough to mark.
+          bool latin = false;
+          for (auto st : sp.terms) latin |= !st.empty() && static_cast<unsigned char>(st[0]) < 0x80;
+          if (latin && sp.terms.size() > 1) continue;
           for (auto st : sp.terms) {
             auto id = bundle_.find_term(st);
             if (id >= 0) wanted[std::size_t(id)] = 1;
@@ -440,7 +445,19 @@ Result<std::vector<Hit>> Searcher::search(std::string_view query, const Options&
 void append_json_string(std::string& out, std::string_view s) {
   static const char* hex = "0123456789abcdef";
   out.push_back('"');
-  for (unsigned char c : s) {
+  std::size_t pos = 0;
+  while (pos < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[pos]);
+    if (c >= 0x80) {
+      // Copy valid UTF-8 as is; invalid bytes (possible in a hostile bundle) become U+FFFD so
+      // the output is always valid JSON text.
+      std::size_t start = pos;
+      char32_t cp = text::decode_utf8(s, pos);
+      if (cp == 0xFFFD && s.substr(start, 3) != "\xEF\xBF\xBD") out += "\xEF\xBF\xBD";
+      else out.append(s.substr(start, pos - start));
+      continue;
+    }
+    ++pos;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;

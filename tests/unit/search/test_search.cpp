@@ -206,4 +206,8 @@ TEST_CASE("search: JSON output escapes and carries every field") {
   CHECK(j.find("\"id\":\"a\\\"b\"") != std::string::npos);
   CHECK(j.find("\"title\":\"line\\nbreak\"") != std::string::npos);
   CHECK(j.find("\"took_us\":12.5") != std::string::npos);
+  // Invalid UTF-8 from a hostile bundle never reaches the JSON text.
+  std::string out;
+  search::append_json_string(out, "ok \xC3\x28 \xFF 提币");
+  CHECK(out == "\"ok \xEF\xBF\xBD( \xEF\xBF\xBD 提币\"");
 }
