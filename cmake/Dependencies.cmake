@@ -18,6 +18,12 @@ foreach(dir nlohmann doctest)
 endforeach()
 add_library(lantern_hostinc INTERFACE)
 target_include_directories(lantern_hostinc SYSTEM INTERFACE ${LANTERN_HOSTINC})
+# nlohmann_json for the core: Debian's CMake package natively, the symlinked headers in WebAssembly.
+add_library(lantern_json INTERFACE)
+if(EMSCRIPTEN)
+  target_link_libraries(lantern_json INTERFACE lantern_hostinc)
+  target_compile_definitions(lantern_json INTERFACE JSON_NOEXCEPTION)
+endif()
 
 # Snowball English stemmer: build the Snowball compiler with the host C compiler once, generate
 # the stemmer's C source, then compile that for the target (native or WebAssembly).
@@ -74,4 +80,5 @@ else()
   target_link_libraries(lantern_mbedtls_all INTERFACE ${MBEDTLS_LIB} ${MBEDX509_LIB} ${MBEDCRYPTO_LIB})
   find_package(nlohmann_json 3 REQUIRED)
   find_package(doctest REQUIRED)
+  target_link_libraries(lantern_json INTERFACE nlohmann_json::nlohmann_json)
 endif()
