@@ -12,6 +12,7 @@
 
 #include "../../sdk/src/kb/bytes.h"
 #include "lantern/bundle.h"
+#include "lantern/forms.h"
 #include "lantern/text.h"
 #include "markdown.h"
 
@@ -230,6 +231,28 @@ Status BundleBuilder::add_synonyms(std::string_view content, const std::string& 
   return ok_status();
 }
 
+Status BundleBuilder::add_forms(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return make_error(ErrorCode::io_error, dir + ": no such folder");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) return make_error(ErrorCode::io_error, dir + ": no .json form schemas in this folder");
+  for (const auto& f : files) {
+    auto content = read_file(f);
+    if (!content) return content.error();
+    auto form = forms::parse_form(*content, f.string());
+    if (!form) return form.error();
+    for (const auto& [id, _] : forms_) {
+      if (id == form->id) return make_error(ErrorCode::duplicate, f.string() + ": a second form with id '" + id + "'");
+    }
+    forms_.emplace_back(form->id, nlohmann::json::parse(*content, nullptr, false).dump());
+  }
+  return ok_status();
+}
+
 Status BundleBuilder::add_json_section(const char (&t)[5], std::string_view json, const std::string& origin) {
   auto j = nlohmann::json::parse(json, nullptr, false);
   if (j.is_discarded()) return make_error(ErrorCode::parse_error, origin + ": not valid JSON");
@@ -415,7 +438,8 @@ Result<std::string> BundleBuilder::build(std::uint64_t built_at) const {
                          {"articles", articles_.size()},
                          {"terms", index.size()},
                          {"languages", langs},
-                         {"synonym_groups", synonym_groups_.size()}};
+                         {"synonym_groups", synonym_groups_.size()},
+                         {"forms", forms_.size()}};
 
   std::vector<std::pair<std::uint32_t, std::string>> sections = {
       {kb::tag("META"), meta.dump()}, {kb::tag("LANG"), lang_sec}, {kb::tag("STAT"), stat},
@@ -423,6 +447,11 @@ Result<std::string> BundleBuilder::build(std::uint64_t built_at) const {
       {kb::tag("WORD"), word_sec},    {kb::tag("SYNS"), syn_sec},  {kb::tag("BLKS"), blks},
   };
   for (const auto& js : json_sections_) sections.push_back(js);
+  if (!forms_.empty()) {
+    std::string f = "{\"version\":1,\"forms\":[";
+    for (std::size_t i = 0; i < forms_.size(); ++i) f += (i ? "," : "") + forms_[i].second;
+    sections.push_back({kb::tag("FORM"), f + "]}"});
+  }
   sections.push_back({kb::tag("STRS"), strs});
 
   std::string out(kb::kHeaderSize, '\0');

@@ -25,7 +25,10 @@ class BundleBuilder {
   Status add_jsonl(std::string_view content, const std::string& origin);
   // Synonym groups, one per line, phrases separated by commas; '#' starts a comment.
   Status add_synonyms(std::string_view content, const std::string& origin);
-  // Extra JSON sections (forms, UI strings): validated as JSON, stored verbatim.
+  // Form schemas: every *.json in a folder, each checked strictly (lantern/forms.h).
+  Status add_forms(const std::string& dir);
+  std::size_t form_count() const { return forms_.size(); }
+  // Extra JSON sections (UI strings): validated as JSON, stored verbatim.
   Status add_json_section(const char (&tag)[5], std::string_view json, const std::string& origin);
 
   std::size_t article_count() const { return articles_.size(); }
@@ -37,6 +40,7 @@ class BundleBuilder {
   std::vector<SourceArticle> articles_;
   std::vector<std::vector<std::string>> synonym_groups_;
   std::vector<std::pair<std::uint32_t, std::string>> json_sections_;
+  std::vector<std::pair<std::string, std::string>> forms_;  // id, canonical JSON
 };
 
 }  // namespace lantern::kbtool

@@ -26,10 +26,11 @@ using namespace lantern;
 
 const char* kUsage = R"(lantern-kb: knowledge-base bundles for Lantern
 
-  lantern-kb build --input PATH... --out FILE [--sign-key KEY] [--synonyms FILE]...
+  lantern-kb build --input PATH... --out FILE [--sign-key KEY] [--synonyms FILE]... [--forms DIR]
       Reads Markdown folders/files (front matter: id, lang, title, category, tags,
       translation_of) and JSON Lines files ({"id","lang","title","body",...} a line),
-      builds the search index and writes one bundle; signs it with KEY (from keygen).
+      builds the search index, adds synonyms and form schemas (checked strictly) and writes
+      one bundle; signs it with KEY (from keygen).
   lantern-kb keygen [--out PREFIX]
       Writes an ECDSA P-256 key pair: PREFIX.key (private, mode 0600) and PREFIX.pub.
   lantern-kb verify --bundle FILE --public-key KEY
@@ -45,7 +46,7 @@ const char* kUsage = R"(lantern-kb: knowledge-base bundles for Lantern
 struct Args {
   std::string command;
   std::vector<std::string> inputs, synonyms, rest;
-  std::string out, sign_key, bundle, public_key, lang, queries;
+  std::string out, sign_key, bundle, public_key, lang, queries, forms;
   std::size_t top = 10, rounds = 20;
   bool json = false;
 };
@@ -95,6 +96,7 @@ bool parse_args(int argc, char** argv, Args& a, std::string& err) {
       ok = value(v);
       a.synonyms.push_back(v);
     } else if (f == "--out") ok = value(a.out);
+    else if (f == "--forms") ok = value(a.forms);
     else if (f == "--sign-key") ok = value(a.sign_key);
     else if (f == "--bundle") ok = value(a.bundle);
     else if (f == "--public-key") ok = value(a.public_key);
@@ -161,6 +163,9 @@ int cmd_build(const Args& a) {
     auto content = slurp(s);
     if (!content) return fail(content.error().message);
     if (auto st = b.add_synonyms(*content, s); !st) return fail(st.error().message);
+  }
+  if (!a.forms.empty()) {
+    if (auto st = b.add_forms(a.forms); !st) return fail(st.error().message);
   }
   std::uint64_t built_at = std::uint64_t(std::time(nullptr));
   if (const char* sde = std::getenv("SOURCE_DATE_EPOCH")) built_at = std::strtoull(sde, nullptr, 10);

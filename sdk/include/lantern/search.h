@@ -34,9 +34,27 @@ struct Hit {
   std::string snippet;    // HTML-safe text; matched words wrapped in <mark>…</mark>
 };
 
+// A query as the engine understands it: one group per thing the user asked for, each with the
+// index terms that satisfy it (the word itself, its synonyms, completions, typo neighbours).
+struct QueryTerm {
+  std::uint32_t term;  // index into the bundle's term dictionary
+  float weight;
+};
+struct QueryGroup {
+  std::vector<QueryTerm> alts;
+  bool stop = false;  // a stopword: scored lightly, not counted for coverage
+};
+
 class Searcher {
  public:
   explicit Searcher(const kb::Bundle& bundle);
+  const kb::Bundle& bundle() const { return bundle_; }
+  // Query analysis shared with triage. prefix_last: the last word may still be being typed.
+  std::vector<QueryGroup> analyze(std::string_view query, bool prefix_last) const;
+  // The dictionary terms (synonym group terms included) that a short text contains: lets
+  // callers score texts the index does not hold (form titles, triage phrases) like articles.
+  std::vector<std::uint32_t> document_terms(std::string_view text) const;
+  float idf(std::uint32_t term) const;
   // Errors: invalid_argument (top out of range), too_large (query over kMaxQueryBytes),
   // unknown_language (no article in the bundle has that language). An empty query gives no hits.
   Result<std::vector<Hit>> search(std::string_view query, const Options& options) const;

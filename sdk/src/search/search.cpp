@@ -22,14 +22,7 @@ constexpr std::size_t kMaxGroups = 48;
 constexpr std::size_t kMaxExpansions = 40;
 constexpr float kGoodCoverage = 0.5f;
 
-struct Alternative {
-  std::uint32_t term;
-  float weight;
-};
-struct Group {
-  std::vector<Alternative> alts;
-  bool stop = false;  // a stopword: scored, but not counted for coverage
-};
+using Group = QueryGroup;
 
 // Optimal string alignment distance (swapping two neighbours is one edit); max+1 when over max.
 int edit_distance(std::string_view a, std::string_view b, int max) {
@@ -191,35 +184,14 @@ Searcher::Searcher(const kb::Bundle& bundle) : bundle_(bundle) {
                    [](const SynonymPhrase& a, const SynonymPhrase& b) { return a.terms.size() > b.terms.size(); });
 }
 
-Result<std::vector<Hit>> Searcher::search(std::string_view query, const Options& opt) const {
-  if (opt.top == 0 || opt.top > kMaxTop) {
-    return make_error(ErrorCode::invalid_argument, "top must be between 1 and " + std::to_string(kMaxTop));
-  }
-  if (query.size() > kMaxQueryBytes) {
-    return make_error(ErrorCode::too_large, "query is too long: " + std::to_string(query.size()) +
-                                                " bytes, at most " + std::to_string(kMaxQueryBytes));
-  }
-  std::string lang;
-  if (!opt.lang.empty()) {
-    lang = text::canonical_language(opt.lang);
-    bool known = false;
-    for (auto l : bundle_.languages()) known |= (l == lang);
-    if (!known) {
-      std::string have;
-      for (auto l : bundle_.languages()) have += (have.empty() ? "" : ", ") + std::string(l);
-      return make_error(ErrorCode::unknown_language, "unknown language '" + opt.lang + "': this bundle has " + have);
-    }
-  }
-
+std::vector<QueryGroup> Searcher::analyze(std::string_view query, bool prefix_last) const {
   auto tokens = text::tokenize(query);
   if (tokens.size() > kMaxGroups) tokens.resize(kMaxGroups);
-  std::vector<Hit> hits;
-  if (tokens.empty()) return hits;
-
-  // The last word is still being typed when the query does not end in a separator.
-  const bool last_open = tokens.back().end == query.size();
-
   std::vector<Group> groups;
+  if (tokens.empty()) return groups;
+  // The last word is still being typed when the query does not end in a separator.
+  const bool last_open = prefix_last && tokens.back().end == query.size();
+
   std::vector<bool> consumed(tokens.size(), false);
   // Synonym phrases: the phrase's tokens collapse into one group led by the synonym term.
   for (const auto& sp : synonyms_) {
@@ -291,6 +263,33 @@ Result<std::vector<Hit>> Searcher::search(std::string_view query, const Options&
     groups.push_back(std::move(g));
   }
 
+  return groups;
+}
+
+Result<std::vector<Hit>> Searcher::search(std::string_view query, const Options& opt) const {
+  if (opt.top == 0 || opt.top > kMaxTop) {
+    return make_error(ErrorCode::invalid_argument, "top must be between 1 and " + std::to_string(kMaxTop));
+  }
+  if (query.size() > kMaxQueryBytes) {
+    return make_error(ErrorCode::too_large, "query is too long: " + std::to_string(query.size()) +
+                                                " bytes, at most " + std::to_string(kMaxQueryBytes));
+  }
+  std::string lang;
+  if (!opt.lang.empty()) {
+    lang = text::canonical_language(opt.lang);
+    bool known = false;
+    for (auto l : bundle_.languages()) known |= (l == lang);
+    if (!known) {
+      std::string have;
+      for (auto l : bundle_.languages()) have += (have.empty() ? "" : ", ") + std::string(l);
+      return make_error(ErrorCode::unknown_language, "unknown language '" + opt.lang + "': this bundle has " + have);
+    }
+  }
+
+  std::vector<Hit> hits;
+  std::vector<Group> groups = analyze(query, /*prefix_last=*/true);
+  if (groups.empty()) return hits;
+
   const std::size_t n = bundle_.article_count();
   std::size_t meaningful = 0;
   for (const auto& g : groups) meaningful += !g.stop;
@@ -320,8 +319,7 @@ Result<std::vector<Hit>> Searcher::search(std::string_view query, const Options&
     // Stopwords still order results a little ("what is" in a title), but never dominate.
     const float group_weight = g.stop ? 0.3f : 1.0f;
     for (const auto& alt : g.alts) {
-      const std::uint32_t df = bundle_.term_df(alt.term);
-      const float idf = std::log(1.0f + (float(n) - float(df) + 0.5f) / (float(df) + 0.5f));
+      const float idf = this->idf(alt.term);
       kb::PostingCursor cur = bundle_.postings(alt.term);
       kb::Posting post;
       while (cur.next(post)) {
@@ -440,6 +438,35 @@ Result<std::vector<Hit>> Searcher::search(std::string_view query, const Options&
     hits.push_back(std::move(h));
   }
   return hits;
+}
+
+float Searcher::idf(std::uint32_t term) const {
+  const float n = float(bundle_.article_count());
+  const float df = float(bundle_.term_df(term));
+  return std::log(1.0f + (n - df + 0.5f) / (df + 0.5f));
+}
+
+std::vector<std::uint32_t> Searcher::document_terms(std::string_view text_in) const {
+  auto tokens = text::tokenize(text_in);
+  std::vector<std::uint32_t> out;
+  for (const auto& t : tokens) {
+    auto id = bundle_.find_term(t.term);
+    if (id >= 0) out.push_back(std::uint32_t(id));
+  }
+  for (const auto& sp : synonyms_) {
+    const std::size_t k = sp.terms.size();
+    for (std::size_t i = 0; i + k <= tokens.size(); ++i) {
+      bool match = true;
+      for (std::size_t j = 0; j < k && match; ++j) match = tokens[i + j].term == sp.terms[j];
+      if (!match) continue;
+      auto syn = bundle_.find_term(kb::synonym_term(sp.group));
+      if (syn >= 0) out.push_back(std::uint32_t(syn));
+      break;
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 void append_json_string(std::string& out, std::string_view s) {
