@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -19,6 +20,8 @@
 #include "lantern/bundle.h"
 #include "lantern/search.h"
 #include "lantern/signing.h"
+#include "lantern/text.h"
+#include "lantern/triage.h"
 
 namespace {
 
@@ -40,13 +43,17 @@ const char* kUsage = R"(lantern-kb: knowledge-base bundles for Lantern
       Interactive search: one query a line, results as you press Enter.
   lantern-kb bench --bundle FILE --queries FILE [--lang L] [--rounds N]
       Query latency p50/p95/p99 (queries: JSON Lines with "q" and optional "lang", or plain lines).
+  lantern-kb triage --bundle FILE [--lang L] [--json] DESCRIPTION...
+      The likely form categories and articles for a user's own words.
+  lantern-kb triage-eval --bundle FILE --set FILE
+      Category accuracy on a labelled set (JSON Lines {"text","lang","category"}).
   lantern-kb info --bundle FILE
 )";
 
 struct Args {
   std::string command;
   std::vector<std::string> inputs, synonyms, rest;
-  std::string out, sign_key, bundle, public_key, lang, queries, forms;
+  std::string out, sign_key, bundle, public_key, lang, queries, forms, set;
   std::size_t top = 10, rounds = 20;
   bool json = false;
 };
@@ -102,6 +109,7 @@ bool parse_args(int argc, char** argv, Args& a, std::string& err) {
     else if (f == "--public-key") ok = value(a.public_key);
     else if (f == "--lang") ok = value(a.lang);
     else if (f == "--queries") ok = value(a.queries);
+    else if (f == "--set") ok = value(a.set);
     else if (f == "--top") ok = number(a.top);
     else if (f == "--rounds") ok = number(a.rounds);
     else if (f == "--json") a.json = true;
@@ -338,6 +346,67 @@ int cmd_bench(const Args& a) {
   return 0;
 }
 
+int cmd_triage(const Args& a, bool eval) {
+  auto bytes = load_bundle(a);
+  if (!bytes) return fail(bytes.error().message);
+  auto b = kb::Bundle::open(reinterpret_cast<const std::uint8_t*>(bytes->data()), bytes->size());
+  if (!b) return fail(a.bundle + ": " + b.error().message);
+  auto forms_json = b->section_json(kb::tag("FORM"));
+  if (forms_json.empty()) return fail(a.bundle + ": has no form schemas (build it with --forms)");
+  auto set = forms::parse_form_set(forms_json);
+  if (!set) return fail(set.error().message);
+  search::Searcher s(*b);
+  forms::Triager triager(s, *set);
+  if (!eval) {
+    if (a.rest.empty()) return fail("triage: a DESCRIPTION is required", 2);
+    auto r = triager.triage(join(a.rest), a.lang.empty() ? "en" : a.lang);
+    if (!r) return fail(r.error().message);
+    for (std::size_t i = 0; i < r->categories.size() && i < 3; ++i) {
+      std::printf("%zu. %s (%.2f)\n", i + 1, r->categories[i].form->id.c_str(), double(r->categories[i].score));
+    }
+    for (const auto& h : r->articles) std::printf("   article: %.*s\n", int(h.title.size()), h.title.data());
+    return 0;
+  }
+  if (a.set.empty()) return fail("triage-eval: --set FILE is required", 2);
+  auto text = slurp(a.set);
+  if (!text) return fail(text.error().message);
+  std::istringstream in(*text);
+  std::string line;
+  struct Tally { int n = 0, top1 = 0, top2 = 0; };
+  std::map<std::string, Tally> by_lang;
+  std::map<std::string, std::map<std::string, int>> confusion;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (!j.is_object() || !j.contains("text") || !j.contains("lang") || !j.contains("category")) {
+      return fail(a.set + ":" + std::to_string(line_no) + ": expected {\"text\",\"lang\",\"category\"}");
+    }
+    std::string want = j["category"].get<std::string>(), lang = j["lang"].get<std::string>();
+    if (!set->find(want)) return fail(a.set + ":" + std::to_string(line_no) + ": unknown category '" + want + "'");
+    auto r = triager.triage(j["text"].get<std::string>(), lang, 0);
+    if (!r) return fail(r.error().message);
+    Tally& t = by_lang[text::canonical_language(lang)];
+    Tally& all = by_lang["all"];
+    const std::string got = r->categories[0].form->id;
+    bool in2 = got == want || (r->categories.size() > 1 && r->categories[1].form->id == want);
+    for (Tally* x : {&t, &all}) {
+      x->n++;
+      x->top1 += got == want;
+      x->top2 += in2;
+    }
+    if (got != want) confusion[want][got]++;
+  }
+  for (const auto& [lang, t] : by_lang) {
+    std::printf("%-4s n=%3d  top-1 %.1f%%  top-2 %.1f%%\n", lang.c_str(), t.n, 100.0 * t.top1 / t.n, 100.0 * t.top2 / t.n);
+  }
+  for (const auto& [want, gots] : confusion) {
+    for (const auto& [got, n] : gots) std::printf("  %s -> %s: %d\n", want.c_str(), got.c_str(), n);
+  }
+  return 0;
+}
+
 int cmd_info(const Args& a) {
   auto bytes = load_bundle(a);
   if (!bytes) return fail(bytes.error().message);
@@ -367,6 +436,8 @@ int main(int argc, char** argv) {
   if (a.command == "repl") return cmd_search(a, true);
   if (a.command == "bench") return cmd_bench(a);
   if (a.command == "info") return cmd_info(a);
+  if (a.command == "triage") return cmd_triage(a, false);
+  if (a.command == "triage-eval") return cmd_triage(a, true);
   std::fprintf(stderr, "lantern-kb: unknown command '%s'\n\n%s", a.command.c_str(), kUsage);
   return 2;
 }
