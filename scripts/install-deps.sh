@@ -19,7 +19,7 @@ pkgs=(
   emscripten node-acorn
   nlohmann-json3-dev libmbedtls-dev doctest-dev
   clang-14 libclang-rt-14-dev
-  unicode-data dpkg-dev xz-utils
+  unicode-data dpkg-dev xz-utils python3-mnemonic
 )
 
 # Node.js: the machine's own (v20 with npm) where present, else Debian's.
