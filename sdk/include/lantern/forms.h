@@ -2,6 +2,7 @@
 // strictly when the bundle is built and parsed again, cheaply, when it is opened.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -68,6 +69,49 @@ struct FormSet {
 };
 
 constexpr std::size_t kDefaultTextMax = 4000;
+
+// [SECTION] Values and their checks
+
+// What the user entered in one field. Text-like fields use `text`; datetime also `approximate`;
+// attachments list the ids of attachments (see ticket.h).
+struct FieldValue {
+  std::string text;
+  bool approximate = false;
+  std::vector<std::string> attachments;
+};
+using Values = std::map<std::string, FieldValue>;
+
+// One rejection: which field, a stable code ("required", "txid.format", "secret.mnemonic"...) and
+// the message in both languages, naming what is expected.
+struct FieldError {
+  std::string field;
+  std::string code;
+  Text message;
+  bool blocking = true;  // false: a warning the user may confirm (e.g. a possible seed phrase)
+};
+
+// What a form needs besides the values: the clock (a time cannot be in the future) and the
+// user's open tickets (the same TxID already reported).
+struct OpenTicket {
+  std::string id;    // "T-…"
+  std::string txid;
+};
+struct CheckContext {
+  std::int64_t now_ms = 0;
+  int default_utc_offset_minutes = 0;  // for times typed without a zone: the device's zone
+  std::vector<OpenTicket> open_tickets;
+};
+
+// Whether a field is shown for these values (its `when` condition holds).
+bool visible(const Form& form, const Field& field, const Values& values);
+// Checks every visible field: required, type and format, limits, and secrets in free text.
+// Values for hidden or unknown fields are errors too (code "unknown_field"), so nothing the user
+// did not see travels with the ticket.
+std::vector<FieldError> check_values(const Form& form, const Values& values, const CheckContext& ctx);
+// The values as a ticket carries them: only visible fields, trimmed, and in canonical form where
+// the type has one (amount "1,234.50" -> "1234.5", times in UTC, chain ids, EIP-55 addresses).
+// Values that do not pass check_values are kept as typed.
+Values canonical_values(const Form& form, const Values& values, const CheckContext& ctx);
 
 // One schema, checked strictly: unknown keys or field types, a condition on a field that does
 // not exist (or comes later), a missing translation, duplicate ids. Errors name origin and path,
