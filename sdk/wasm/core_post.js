@@ -1,5 +1,10 @@
 // JavaScript face of lantern-core: Module.openBundle(bytes, {publicKey}) -> {search, article, info, close}.
 // Errors are thrown as Error objects with a stable `code` (see ErrorCode in result.h).
+// Secrets in a text before it leaves the device: {findings:[{kind, blocking, begin, end, message}]}.
+Module["scanSecrets"] = function (text, kind) {
+  return JSON.parse(Module["ccall"]("lantern_core_scan_secrets", "string", ["string", "string"], [String(text), kind || "free_text"]));
+};
+
 Module["openBundle"] = function (bytes, options) {
   options = options || {};
   if (!(bytes instanceof Uint8Array)) bytes = new Uint8Array(bytes);
@@ -42,6 +47,38 @@ Module["openBundle"] = function (bytes, options) {
     "info": function () {
       live();
       return parse(call("lantern_core_info", "string", ["number"], [handle]));
+    },
+    // Form schemas: {version, forms:[{id, title, fields:[…]}]}.
+    "forms": function () {
+      live();
+      return parse(call("lantern_core_forms", "string", ["number"], [handle]));
+    },
+    // values: {field: "text" | {text, approximate} | [attachment ids]};
+    // context: {now (ms), utcOffsetMinutes, openTickets:[{id, txid}]}.
+    "check": function (formId, values, context) {
+      live();
+      return parse(call("lantern_core_check", "string", ["number", "string", "string", "string"],
+                        [handle, String(formId), JSON.stringify(values || {}), JSON.stringify(context || {})]));
+    },
+    "triage": function (text, opts) {
+      live();
+      opts = opts || {};
+      return parse(call("lantern_core_triage", "string", ["number", "string", "string", "number"],
+                        [handle, String(text), opts["lang"] || "", opts["articles"] || 3]));
+    },
+    // input: {category, language, values, attachments, client, user, context, idempotency_key?,
+    // created_ms?} -> {ticket: JSON text, warnings} or {errors}. A missing idempotency key is
+    // made here from crypto.getRandomValues.
+    "buildTicket": function (input) {
+      live();
+      input = Object.assign({}, input);
+      if (!input["idempotency_key"]) {
+        var b = new Uint8Array(16);
+        crypto.getRandomValues(b);
+        input["idempotency_key"] = Array.prototype.map.call(b, function (x) { return (x < 16 ? "0" : "") + x.toString(16); }).join("");
+      }
+      if (!input["created_ms"]) input["created_ms"] = Date.now();
+      return parse(call("lantern_core_ticket", "string", ["number", "string"], [handle, JSON.stringify(input)]));
     },
     "close": function () {
       if (closed) return;

@@ -14,7 +14,7 @@ const run = (...args) => execFileSync(kbTool, args, { cwd: work, encoding: 'utf8
 run('keygen', '--out', 'key');
 run('keygen', '--out', 'other');
 run('build', '--input', path.join(src, 'kb-bundle/content'), '--synonyms', path.join(src, 'kb-bundle/synonyms.txt'),
-    '--sign-key', 'key.key', '--out', 'kb.bundle');
+    '--forms', path.join(src, 'kb-bundle/forms'), '--sign-key', 'key.key', '--out', 'kb.bundle');
 const bytes = fs.readFileSync(path.join(work, 'kb.bundle'));
 const pub = fs.readFileSync(path.join(work, 'key.pub'), 'utf8');
 const core = await createLanternCore();
@@ -75,4 +75,53 @@ test('bad queries get an error code or an empty answer', () => {
   assert.ok(Array.isArray(kb.search('\u0000\uffff\ud800 x', {}).hits));
   kb.close();
   assert.throws(() => kb.search('wallet'), /closed/);
+});
+
+const NOW = Date.UTC(2026, 10, 29, 2, 40);
+const ctx = { now: NOW, utcOffsetMinutes: 480 };
+const withdrawal = () => ({
+  coin: 'usdt', chain: 'TRC20', status: 'completed',
+  txid: '3b0e5ae0a4c8f1d2e3f4a5b6c7d8e9f00112233445566778899aabbccddeeff0',
+  address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', amount: '１，２５０。５',
+  time: { text: '2026-11-28 21:30', approximate: true },
+  description: '提币显示已完成，但对方平台说没有收到。',
+});
+
+test('forms, checks and canonical values work in WebAssembly', () => {
+  const kb = core.openBundle(bytes);
+  const { forms } = kb.forms();
+  assert.equal(forms.length, 10);
+  const r = kb.check('withdrawal-not-received', withdrawal(), ctx);
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.canonical.amount, '1250.5');
+  assert.equal(r.canonical.chain, 'tron');
+  assert.deepEqual(r.canonical.time, { text: '2026-11-28T13:30:00Z', approximate: true });
+  assert.ok(!r.visible.includes('memo'));
+  const bad = kb.check('withdrawal-not-received', { ...withdrawal(), txid: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t' }, ctx);
+  const e = bad.errors.find(x => x.field === 'txid');
+  assert.equal(e.code, 'txid.looks_like_address');
+  assert.match(e.message['zh-CN'], /交易哈希/);
+  assert.throws(() => kb.check('nope', {}, ctx), err => err.code === 'invalid_argument');
+  kb.close();
+});
+
+test('triage and tickets work in WebAssembly, secrets block the ticket', () => {
+  const kb = core.openBundle(bytes);
+  const t = kb.triage('充值三个小时了还没到账', { lang: 'zh-CN', articles: 2 });
+  assert.equal(t.categories[0].id, 'deposit-not-credited');
+  assert.equal(t.articles.length, 2);
+  const ok = kb.buildTicket({ category: 'withdrawal-not-received', language: 'zh-CN', values: withdrawal(), context: ctx,
+                              client: { name: 'lantern-test', version: '0', bundle: 'x' } });
+  const ticket = JSON.parse(ok.ticket);
+  assert.match(ticket.idempotency_key, /^[0-9a-f]{32}$/);
+  assert.equal(ticket.fields.amount, '1250.5');
+  const seed = 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about';
+  const blocked = kb.buildTicket({ category: 'withdrawal-not-received', language: 'en', context: ctx,
+                                   values: { ...withdrawal(), description: 'support asked for it: ' + seed } });
+  assert.equal(blocked.ticket, undefined);
+  assert.ok(blocked.errors.some(x => x.field === 'description' && x.code === 'secret.mnemonic' && x.blocking));
+  const found = core.scanSecrets('my password is Hunter2!', 'free_text').findings;
+  assert.equal(found[0].kind, 'password');
+  assert.deepEqual(core.scanSecrets('3b0e5ae0a4c8f1d2e3f4a5b6c7d8e9f00112233445566778899aabbccddeeff0', 'txid').findings, []);
+  kb.close();
 });
