@@ -3,7 +3,7 @@
 // value fails it says what it looks like instead ("this is a TRON address, but the network is
 // Ethereum"), in English and Chinese, so the user can fix it before the ticket is sent.
 //
-// [SECTION] Errors and results
+// [SECTION] Errors, results and input folding
 // [SECTION] Chain catalogue
 // [SECTION] Transaction IDs
 // [SECTION] Addresses
@@ -24,7 +24,7 @@
 
 namespace lantern::validate {
 
-// [SECTION] Errors and results
+// [SECTION] Errors, results and input folding
 
 // One rejected value: the field it belongs to, a stable code (listed below, tested word for word,
 // never reused for another meaning) and a message in each language that names what was expected.
@@ -186,9 +186,9 @@ struct TimeOptions {
 
 // "2024-05-14 21:30", "2024-05-14T21:30:00+08:00", "2024/5/14 9:30", "2024年5月14日 21:30",
 // with an optional zone (Z, +08:00, +0800, +08, "UTC+8"); without one, default_offset_minutes.
-// A leading "about", "~", "约" or "大约" marks the time approximate (only if allowed). Refuses dates
-// before 2009-01-03 (no blockchain transaction is older) and times more than five minutes after
-// `now` (the slack absorbs a device clock a little behind the one the user read).
+// A leading "about", "~", "约", "大约" or a trailing "左右" marks the time approximate (only if
+// allowed). Refuses times before 2009 (no blockchain transfer is older) and more than five minutes
+// after `now` (the slack absorbs a device clock a little behind the one the user read).
 Checked<Moment> validate_time(std::string_view text, const TimeOptions& options, std::string_view field = "time");
 
 }  // namespace lantern::validate
