@@ -149,12 +149,13 @@ EMSCRIPTEN_KEEPALIVE const char* lantern_core_open(std::uint8_t* bytes, std::siz
   return g_out.c_str();
 }
 
-EMSCRIPTEN_KEEPALIVE const char* lantern_core_search(int handle, const char* query, const char* lang, int top) {
+EMSCRIPTEN_KEEPALIVE const char* lantern_core_search(int handle, const char* query, const char* lang, int top, int snippets) {
   Open* o = get(handle);
   if (!o) return error_json({ErrorCode::invalid_argument, "bundle is closed"});
   search::Options opt;
   opt.lang = lang ? lang : "";
   opt.top = top > 0 ? std::size_t(top) : 0;
+  opt.snippets = snippets != 0;
   auto t0 = std::chrono::steady_clock::now();
   auto hits = o->searcher->search(query ? query : "", opt);
   double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();

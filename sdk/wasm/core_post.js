@@ -37,8 +37,9 @@ Module["openBundle"] = function (bytes, options) {
     "search": function (query, opts) {
       live();
       opts = opts || {};
-      return parse(call("lantern_core_search", "string", ["number", "string", "string", "number"],
-                        [handle, String(query), opts["lang"] || "", opts["top"] === undefined ? 10 : opts["top"]]));
+      return parse(call("lantern_core_search", "string", ["number", "string", "string", "number", "number"],
+                        [handle, String(query), opts["lang"] || "", opts["top"] === undefined ? 10 : opts["top"],
+                         opts["snippets"] === false ? 0 : 1]));
     },
     "article": function (id) {
       live();

@@ -66,6 +66,8 @@ class Searcher {
   };
   const kb::Bundle& bundle_;
   std::vector<SynonymPhrase> synonyms_;
+  // BM25 length norms per article and field, read once from the stored lengths.
+  std::vector<float> norm_title_, norm_tags_, norm_body_;
 };
 
 // {"hits":[{"id":…,"lang":…,"title":…,"category":…,"score":…,"snippet":…}],"took_us":…}

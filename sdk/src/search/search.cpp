@@ -182,6 +182,16 @@ Searcher::Searcher(const kb::Bundle& bundle) : bundle_(bundle) {
   // Longest phrases first, so "google authenticator" wins over "google".
   std::stable_sort(synonyms_.begin(), synonyms_.end(),
                    [](const SynonymPhrase& a, const SynonymPhrase& b) { return a.terms.size() > b.terms.size(); });
+  const std::size_t n = bundle.article_count();
+  norm_title_.resize(n);
+  norm_tags_.resize(n);
+  norm_body_.resize(n);
+  for (std::uint32_t d = 0; d < n; ++d) {
+    kb::Article a = bundle.article(d);
+    norm_title_[d] = 1 - kB + kB * float(a.len_title) / bundle.avg_len_title();
+    norm_tags_[d] = 1 - kB + kB * float(a.len_tags) / bundle.avg_len_tags();
+    norm_body_[d] = 1 - kB + kB * float(a.len_body) / bundle.avg_len_body();
+  }
 }
 
 std::vector<QueryGroup> Searcher::analyze(std::string_view query, bool prefix_last) const {
@@ -299,22 +309,13 @@ Result<std::vector<Hit>> Searcher::search(std::string_view query, const Options&
   std::vector<float> total(n, 0.f), best(n, 0.f);
   std::vector<std::uint16_t> matched(n, 0), in_title(n, 0);
   std::vector<std::uint8_t> title_now(n, 0);
-  std::vector<std::uint32_t> touched;
-  const float avg_t = bundle_.avg_len_title(), avg_g = bundle_.avg_len_tags(), avg_b = bundle_.avg_len_body();
-  std::vector<float> norm_t(n), norm_g(n), norm_b(n);
-  bool norms_ready = false;
+  std::vector<std::uint32_t> touched, scored;  // docs hit by this group; docs hit by any group
+  const float* norm_t = norm_title_.data();
+  const float* norm_g = norm_tags_.data();
+  const float* norm_b = norm_body_.data();
 
   for (const auto& g : groups) {
     if (g.alts.empty()) continue;
-    if (!norms_ready) {
-      for (std::uint32_t d = 0; d < n; ++d) {
-        kb::Article a = bundle_.article(d);
-        norm_t[d] = 1 - kB + kB * float(a.len_title) / avg_t;
-        norm_g[d] = 1 - kB + kB * float(a.len_tags) / avg_g;
-        norm_b[d] = 1 - kB + kB * float(a.len_body) / avg_b;
-      }
-      norms_ready = true;
-    }
     touched.clear();
     // Stopwords still order results a little ("what is" in a title), but never dominate.
     const float group_weight = g.stop ? 0.3f : 1.0f;
@@ -333,6 +334,7 @@ Result<std::vector<Hit>> Searcher::search(std::string_view query, const Options&
       }
     }
     for (std::uint32_t d : touched) {
+      if (total[d] == 0.f) scored.push_back(d);
       total[d] += best[d];
       if (!g.stop || count_all) ++matched[d];
       in_title[d] += title_now[d];
@@ -347,7 +349,7 @@ Result<std::vector<Hit>> Searcher::search(std::string_view query, const Options&
     bool primary;
   };
   std::vector<Cand> cands;
-  for (std::uint32_t d = 0; d < n; ++d) {
+  for (std::uint32_t d : scored) {
     if (total[d] <= 0.f) continue;
     float cov = float(matched[d]) / float(meaningful);
     // Articles that match more of what was asked rank above those that match one word often.
