@@ -67,9 +67,4 @@ fetch_src imgui
 fetch_src snowball
 fetch_src mbedtls   # its C source, for the WebAssembly build (natively Debian's libmbedtls-dev is used)
 
-# Node tools for the benchmark peers (never a browser download).
-if [ ! -d "$here/tests/bench/search/node_modules/minisearch" ] && [ -f "$here/tests/bench/search/package.json" ]; then
-  (cd "$here/tests/bench/search" && npm ci --no-audit --no-fund --loglevel=error)
-fi
-
 touch "$stamp"
