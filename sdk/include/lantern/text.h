@@ -52,6 +52,10 @@ std::string stem_english(std::string_view word);
 // English words too common to carry meaning: matched, but not counted for query coverage.
 bool is_stopword(std::string_view term);
 
+// ASCII whitespace (space, tab, CR, LF) trimmed from both ends; ASCII letters lowered.
+std::string_view trim_ascii(std::string_view s);
+std::string ascii_lower(std::string_view s);
+
 // Canonical language tag, matched loosely: "zh", "zh-CN", "zh-Hans", "zh_TW" -> "zh"; "en-US" ->
 // "en". Returns an empty string for a tag that is not of the form letters[-_alnum...].
 std::string canonical_language(std::string_view tag);

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "lantern/encoding.h"
+#include "lantern/text.h"
 #include "lantern/validate.h"
 
 namespace lantern::validate {
@@ -23,17 +24,9 @@ struct Decoded {
 Decoded fail(Status s) { return Decoded{s, {}}; }
 Decoded good(std::string canonical) { return Decoded{Status::ok, std::move(canonical)}; }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
+std::string_view trim(std::string_view s) { return text::trim_ascii(s); }
 
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-  return out;
-}
+std::string to_lower(std::string_view s) { return text::ascii_lower(s); }
 
 bool all_in(std::string_view s, const char* alphabet) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) {

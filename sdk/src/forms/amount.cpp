@@ -2,17 +2,14 @@
 // decimals of ETH into noise, so the amount stays a string of digits from input to ticket.
 #include <algorithm>
 
+#include "lantern/text.h"
 #include "lantern/validate.h"
 
 namespace lantern::validate {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
+std::string_view trim(std::string_view s) { return text::trim_ascii(s); }
 
 bool iends_with(std::string_view s, std::string_view suffix) {
   if (suffix.empty() || s.size() < suffix.size()) return false;

@@ -18,11 +18,7 @@ std::size_t utf8_length(std::string_view s) {
   return n;
 }
 
-std::string trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
-  return std::string(s);
-}
+std::string trim(std::string_view s) { return std::string(text::trim_ascii(s)); }
 
 FieldError make(const Field& f, std::string code, std::string en, std::string zh) {
   // A schema may word any error for its field more precisely.

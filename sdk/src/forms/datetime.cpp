@@ -3,17 +3,14 @@
 // (Howard Hinnant's days_from_civil) is exact for the proleptic Gregorian calendar.
 #include <algorithm>
 
+#include "lantern/text.h"
 #include "lantern/validate.h"
 
 namespace lantern::validate {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
+std::string_view trim(std::string_view s) { return text::trim_ascii(s); }
 
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;

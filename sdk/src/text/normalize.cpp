@@ -104,6 +104,19 @@ std::string normalize(std::string_view s) {
   return out;
 }
 
+std::string_view trim_ascii(std::string_view s) {
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = (c >= 'A' && c <= 'Z') ? char(c + 32) : c;
+  return out;
+}
+
 std::string canonical_language(std::string_view tag) {
   std::string primary;
   std::size_t i = 0;
