@@ -66,6 +66,14 @@ class Searcher {
   };
   const kb::Bundle& bundle_;
   std::vector<SynonymPhrase> synonyms_;
+  // For typo matching: words grouped by byte length, each with a bit per letter it contains, so a
+  // query word is compared only with words that could be within two edits.
+  struct WordSig {
+    std::uint32_t word;
+    std::uint32_t letters;
+  };
+  std::vector<WordSig> words_by_length_;
+  std::vector<std::uint32_t> length_start_;  // index into words_by_length_ per byte length
   // BM25 length norms per article and field, read once from the stored lengths.
   std::vector<float> norm_title_, norm_tags_, norm_body_;
 };

@@ -52,6 +52,19 @@ int edit_distance(std::string_view a, std::string_view b, int max) {
   return p[m];
 }
 
+// One bit per letter (a-z; everything else shares bit 26): an edit changes at most two bits.
+std::uint32_t letter_mask(std::string_view s) {
+  std::uint32_t m = 0;
+  for (unsigned char c : s) m |= 1u << ((c >= 'a' && c <= 'z') ? c - 'a' : 26);
+  return m;
+}
+
+int popcount32(std::uint32_t x) {
+  int n = 0;
+  for (; x; x &= x - 1) ++n;
+  return n;
+}
+
 std::size_t utf8_chars(std::string_view s) {
   std::size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;
@@ -182,6 +195,18 @@ Searcher::Searcher(const kb::Bundle& bundle) : bundle_(bundle) {
   // Longest phrases first, so "google authenticator" wins over "google".
   std::stable_sort(synonyms_.begin(), synonyms_.end(),
                    [](const SynonymPhrase& a, const SynonymPhrase& b) { return a.terms.size() > b.terms.size(); });
+  // Typo candidates by length (a counting sort; the word list itself is sorted by bytes).
+  const std::uint32_t nw = bundle.word_count();
+  std::vector<std::uint32_t> count(text::kMaxWordBytes + 2, 0);
+  for (std::uint32_t w = 0; w < nw; ++w) count[std::min<std::size_t>(bundle.word(w).size(), text::kMaxWordBytes + 1)]++;
+  length_start_.assign(text::kMaxWordBytes + 3, 0);
+  for (std::size_t l = 0; l < count.size(); ++l) length_start_[l + 1] = length_start_[l] + count[l];
+  words_by_length_.resize(nw);
+  std::vector<std::uint32_t> fill(length_start_.begin(), length_start_.end() - 1);
+  for (std::uint32_t w = 0; w < nw; ++w) {
+    std::string_view word = bundle.word(w);
+    words_by_length_[fill[std::min<std::size_t>(word.size(), text::kMaxWordBytes + 1)]++] = {w, letter_mask(word)};
+  }
   const std::size_t n = bundle.article_count();
   norm_title_.resize(n);
   norm_tags_.resize(n);
@@ -252,10 +277,15 @@ std::vector<QueryGroup> Searcher::analyze(std::string_view query, bool prefix_la
       if (g.alts.empty() && chars >= 4) {
         // Typo tolerance: one edit from 4 characters, two from 8.
         const int max = chars >= 8 ? 2 : 1;
-        for (std::uint32_t w = 0; w < bundle_.word_count(); ++w) {
-          std::string_view word = bundle_.word(w);
-          int d = edit_distance(tok.surface, word, max);
-          if (d <= max) add_alt(g, bundle_.word_term(w), d == 1 ? 0.7f : 0.5f);
+        const std::uint32_t mask = letter_mask(tok.surface);
+        const std::size_t len = tok.surface.size();
+        const std::size_t lo = len > std::size_t(max) ? len - max : 0;
+        const std::size_t hi = std::min(len + max, text::kMaxWordBytes + 1);
+        for (std::uint32_t k = length_start_[lo]; k < length_start_[hi + 1]; ++k) {
+          const WordSig& ws = words_by_length_[k];
+          if (popcount32(ws.letters ^ mask) > 2 * max) continue;
+          int d = edit_distance(tok.surface, bundle_.word(ws.word), max);
+          if (d <= max) add_alt(g, bundle_.word_term(ws.word), d == 1 ? 0.7f : 0.5f);
         }
       }
     } else if (tok.kind == text::TokenKind::cjk_unigram) {
