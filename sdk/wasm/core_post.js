@@ -1,5 +1,80 @@
 // JavaScript face of lantern-core: Module.openBundle(bytes, {publicKey}) -> {search, article, info, close}.
 // Errors are thrown as Error objects with a stable `code` (see ErrorCode in result.h).
+// Storage for the outbox and drafts: a synchronous key-value object. Default: localStorage in a
+// browser (it survives a closed tab), a Map elsewhere. createLanternCore({lanternStorage}) or
+// core.setStorage(obj) replaces it; obj: {get(k) -> string|null, put(k, v), remove(k), keys(prefix)}.
+function lanternDefaultStorage() {
+  if (typeof localStorage != "undefined") {
+    var p = "lantern:";
+    return {
+      "get": function (k) { return localStorage.getItem(p + k); },
+      "put": function (k, v) { localStorage.setItem(p + k, v); },
+      "remove": function (k) { localStorage.removeItem(p + k); },
+      "keys": function (prefix) {
+        var out = [];
+        for (var i = 0; i < localStorage.length; i++) {
+          var k = localStorage.key(i);
+          if (k.indexOf(p + prefix) === 0) out.push(k.substring(p.length));
+        }
+        return out;
+      }
+    };
+  }
+  var m = new Map();
+  return {
+    "get": function (k) { return m.has(k) ? m.get(k) : null; },
+    "put": function (k, v) { m.set(k, v); },
+    "remove": function (k) { m.delete(k); },
+    "keys": function (prefix) { return Array.from(m.keys()).filter(function (k) { return k.indexOf(prefix) === 0; }); }
+  };
+}
+if (!Module["lanternStorage"]) Module["lanternStorage"] = lanternDefaultStorage();
+Module["setStorage"] = function (s) { Module["lanternStorage"] = s; };
+
+function lanternCall(name, types, args) {
+  var r = JSON.parse(Module["ccall"](name, "string", types, args));
+  if (r["error"]) {
+    var e = new Error(r["error"]["message"]);
+    e["code"] = r["error"]["code"];
+    throw e;
+  }
+  return r;
+}
+
+// The outbox: a ticket stays here until the relay answered 201; report() each attempt.
+Module["outbox"] = {
+  // Stores the ticket JSON (from buildTicket) under its own idempotency key; durable on return.
+  "enqueue": function (ticketJson) {
+    var key = JSON.parse(ticketJson)["idempotency_key"];
+    lanternCall("lantern_outbox_enqueue", ["string", "string"], [key, ticketJson]);
+    return key;
+  },
+  "entries": function () { return lanternCall("lantern_outbox_entries", [], [])["entries"]; },
+  // Entries to send now; each is marked in flight until report() or its time-out.
+  "takeDue": function () { return lanternCall("lantern_outbox_take_due", [], [])["entries"]; },
+  // result: {status (HTTP, 0 if no answer), answer (body), error, retryAfterMs}
+  "report": function (key, result) {
+    lanternCall("lantern_outbox_report", ["string", "number", "string", "string", "number"],
+                [key, result["status"] || 0, result["answer"] || "", result["error"] || "", result["retryAfterMs"] || 0]);
+  },
+  "discard": function (key) { lanternCall("lantern_outbox_discard", ["string"], [key]); },
+  "nextDue": function () { return lanternCall("lantern_outbox_next_due", [], [])["next_due_ms"]; },
+  "receipt": function (key) {
+    var r = lanternCall("lantern_outbox_receipt", ["string"], [key])["receipt"];
+    return r === null ? null : JSON.parse(r);
+  }
+};
+
+// Drafts: the form as typed, saved on every change.
+Module["drafts"] = {
+  "save": function (formId, values) { lanternCall("lantern_draft_save", ["string", "string"], [formId, JSON.stringify(values)]); },
+  "load": function (formId) {
+    var r = lanternCall("lantern_draft_load", ["string"], [formId])["draft"];
+    return r === null ? null : JSON.parse(r);
+  },
+  "clear": function (formId) { lanternCall("lantern_draft_clear", ["string"], [formId]); }
+};
+
 // Secrets in a text before it leaves the device: {findings:[{kind, blocking, begin, end, message}]}.
 Module["scanSecrets"] = function (text, kind) {
   return JSON.parse(Module["ccall"]("lantern_core_scan_secrets", "string", ["string", "string"], [String(text), kind || "free_text"]));

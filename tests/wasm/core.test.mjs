@@ -125,3 +125,36 @@ test('triage and tickets work in WebAssembly, secrets block the ticket', () => {
   assert.deepEqual(core.scanSecrets('3b0e5ae0a4c8f1d2e3f4a5b6c7d8e9f00112233445566778899aabbccddeeff0', 'txid').findings, []);
   kb.close();
 });
+
+test('the outbox keeps a ticket across a restart until the relay accepts it; drafts survive too', async () => {
+  // One storage shared by two module instances: the second is the page after a reload.
+  const m = new Map();
+  const storage = { get: (k) => (m.has(k) ? m.get(k) : null), put: (k, v) => m.set(k, v), remove: (k) => m.delete(k),
+                    keys: (p) => [...m.keys()].filter((k) => k.startsWith(p)) };
+  const first = await createLanternCore({ lanternStorage: storage });
+  const kb = first.openBundle(bytes);
+  const built = kb.buildTicket({ category: 'withdrawal-not-received', language: 'zh-CN', values: withdrawal(), context: ctx });
+  const key = first.outbox.enqueue(built.ticket);
+  assert.equal(first.outbox.enqueue(built.ticket), key, 'the same ticket twice is one entry');
+  first.drafts.save('withdrawal-not-received', { txid: 'abc' });
+  const due = first.outbox.takeDue();
+  assert.equal(due.length, 1);
+  first.outbox.report(key, { status: 503, error: 'relay busy' });
+  assert.equal(first.outbox.takeDue().length, 0, 'backing off after a 503');
+  kb.close();
+
+  const second = await createLanternCore({ lanternStorage: storage });
+  const entries = second.outbox.entries();
+  assert.equal(entries.length, 1);
+  assert.equal(entries[0].key, key);
+  assert.equal(entries[0].attempts, 1);
+  assert.equal(entries[0].last_error, 'relay busy');
+  assert.ok(second.outbox.nextDue() > Date.now());
+  assert.deepEqual(second.drafts.load('withdrawal-not-received'), { txid: 'abc' });
+  second.outbox.report(key, { status: 201, answer: JSON.stringify({ id: 'T-1', access_token: 't' }) });
+  assert.equal(second.outbox.entries().length, 0);
+  assert.deepEqual(second.outbox.receipt(key), { id: 'T-1', access_token: 't' });
+  second.drafts.clear('withdrawal-not-received');
+  assert.equal(second.drafts.load('withdrawal-not-received'), null);
+  assert.throws(() => second.outbox.enqueue('{"idempotency_key":"short"}'), (e) => e.code === 'invalid_argument');
+});
