@@ -10,6 +10,17 @@ namespace {
 
 Error bad(std::string what) { return make_error(ErrorCode::bad_format, "bundle is malformed: " + what); }
 
+// First index in a sorted table of n strings whose string is not below key.
+template <class Get>
+std::uint32_t lower_bound_in(std::uint32_t n, std::string_view key, Get get) {
+  std::uint32_t lo = 0, hi = n;
+  while (lo < hi) {
+    std::uint32_t mid = lo + (hi - lo) / 2;
+    if (get(mid) < key) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
 struct Section {
   const std::uint8_t* p = nullptr;
   std::uint32_t size = 0;
@@ -281,12 +292,7 @@ bool PostingCursor::next(Posting& out) {
 }
 
 std::uint32_t Bundle::lower_bound_term(std::string_view prefix) const {
-  std::uint32_t lo = 0, hi = term_count_;
-  while (lo < hi) {
-    std::uint32_t mid = lo + (hi - lo) / 2;
-    if (term(mid) < prefix) lo = mid + 1; else hi = mid;
-  }
-  return lo;
+  return lower_bound_in(term_count_, prefix, [this](std::uint32_t i) { return term(i); });
 }
 std::int64_t Bundle::find_term(std::string_view t) const {
   std::uint32_t i = lower_bound_term(t);
@@ -299,12 +305,7 @@ std::string_view Bundle::word(std::uint32_t i) const {
 }
 std::uint32_t Bundle::word_term(std::uint32_t i) const { return rd32(words_ + std::size_t(i) * kWordRecord + 8); }
 std::uint32_t Bundle::lower_bound_word(std::string_view prefix) const {
-  std::uint32_t lo = 0, hi = word_count_;
-  while (lo < hi) {
-    std::uint32_t mid = lo + (hi - lo) / 2;
-    if (word(mid) < prefix) lo = mid + 1; else hi = mid;
-  }
-  return lo;
+  return lower_bound_in(word_count_, prefix, [this](std::uint32_t i) { return word(i); });
 }
 
 std::string_view Bundle::synonym_phrase(std::uint32_t i) const {
