@@ -20,6 +20,7 @@ pkgs=(
   nlohmann-json3-dev libmbedtls-dev doctest-dev
   clang-14 libclang-rt-14-dev
   unicode-data dpkg-dev xz-utils python3-mnemonic
+  libcivetweb-dev libsqlite3-dev
 )
 
 # Node.js: the machine's own (v20 with npm) where present, else Debian's.

@@ -1,0 +1,456 @@
+// The relay's SQLite store: idempotency, group commit under concurrency, access tokens, the event
+// log and deliveries, a full disk, a killed process, and schema versions.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lantern/encoding.h"
+#include "lantern/relay/store.h"
+
+using namespace lantern;
+using namespace lantern::relay;
+
+namespace {
+
+std::string sha(const std::string& s) {
+  std::uint8_t d[32];
+  encoding::sha256(reinterpret_cast<const std::uint8_t*>(s.data()), s.size(), d);
+  return encoding::hex_encode(d, 32);
+}
+
+NewTicket new_ticket(const std::string& key, const std::string& json = R"({"schema":"lantern.ticket/1"})", std::int64_t now = 1000) {
+  NewTicket t;
+  t.idempotency_key = key;
+  t.ticket_json = json;
+  t.body_sha256 = sha(json);
+  t.now_ms = now;
+  return t;
+}
+
+// A fresh folder per test case, removed afterwards.
+struct TempDir {
+  std::string path;
+  explicit TempDir(const char* name)
+      : path((std::filesystem::temp_directory_path() / ("lantern-store-" + std::string(name) + "-" + std::to_string(::getpid()))).string()) {
+    std::filesystem::remove_all(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+};
+
+std::unique_ptr<Store> open_store(const std::string& dir, SqliteOptions o = {}) {
+  auto s = open_sqlite_store(dir, o);
+  REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message));
+  return std::move(*s);
+}
+
+CreateResult create(Store& s, const NewTicket& t) {
+  auto r = s.create_ticket(t);
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  return std::move(*r);
+}
+
+// Runs SQL on the store's file with a separate connection (the store must be closed).
+std::string sql_scalar(const std::string& dir, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((dir + "/relay.db").c_str(), &db) == SQLITE_OK);
+  std::string out;
+  sqlite3_exec(
+      db, sql.c_str(),
+      [](void* p, int, char** v, char**) {
+        *static_cast<std::string*>(p) = v[0] ? v[0] : "";
+        return 0;
+      },
+      &out, nullptr);
+  sqlite3_close(db);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("store: the same key and body returns the first ticket; another body is a conflict") {
+  TempDir dir("idem");
+  auto s = open_store(dir.path);
+  CreateResult first = create(*s, new_ticket("key-1"));
+  CHECK(first.created);
+  CHECK(first.ticket.id.size() == 14);
+  CHECK(first.ticket.id.rfind("T-", 0) == 0);
+  CHECK(first.ticket.status == "open");
+  CHECK(first.access_token.size() == 43);
+
+  CreateResult again = create(*s, new_ticket("key-1"));
+  CHECK_FALSE(again.created);
+  CHECK(again.ticket.id == first.ticket.id);
+  CHECK(again.access_token.empty());  // the token is shown once
+
+  auto conflict = s->create_ticket(new_ticket("key-1", R"({"other":true})"));
+  REQUIRE_FALSE(conflict.ok());
+  CHECK(conflict.error().code == ErrorCode::duplicate);
+  CHECK(conflict.error().message.find("conflict") == 0);
+
+  auto st = s->stats();
+  REQUIRE(st.ok());
+  CHECK(st->tickets == 1);
+  CHECK(st->events == 1);
+  CHECK(st->pending_deliveries == 1);
+
+  auto bad = s->create_ticket(new_ticket(""));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == ErrorCode::invalid_argument);
+}
+
+TEST_CASE("store: 16 threads creating 8 repeated keys make exactly one ticket per key") {
+  TempDir dir("concurrent");
+  auto s = open_store(dir.path);
+  constexpr int kThreads = 16, kKeys = 8, kRounds = 20;
+  std::vector<std::map<std::string, std::string>> seen(kThreads);  // key -> id, per thread
+  std::atomic<int> created{0}, failed{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < kThreads; ++t) {
+    pool.emplace_back([&, t] {
+      for (int r = 0; r < kRounds; ++r) {
+        for (int k = 0; k < kKeys; ++k) {
+          std::string key = "shared-" + std::to_string((k + t) % kKeys);
+          auto res = s->create_ticket(new_ticket(key, "{\"k\":\"" + key + "\"}"));
+          if (!res) {
+            ++failed;
+            continue;
+          }
+          if (res->created) ++created;
+          auto [it, fresh] = seen[std::size_t(t)].emplace(key, res->ticket.id);
+          if (!fresh && it->second != res->ticket.id) ++failed;
+        }
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  CHECK(failed == 0);
+  CHECK(created == kKeys);
+  for (int t = 1; t < kThreads; ++t) CHECK(seen[std::size_t(t)] == seen[0]);
+  auto st = s->stats();
+  REQUIRE(st.ok());
+  CHECK(st->tickets == kKeys);
+  CHECK(st->events == kKeys);
+  auto all = s->list_tickets("", 100, "");
+  REQUIRE(all.ok());
+  CHECK(all->size() == kKeys);
+}
+
+TEST_CASE("store: an access token opens its own ticket only") {
+  TempDir dir("access");
+  auto s = open_store(dir.path);
+  CreateResult a = create(*s, new_ticket("a"));
+  CreateResult b = create(*s, new_ticket("b"));
+  CHECK(*s->check_access(a.ticket.id, a.access_token));
+  CHECK(*s->check_access(b.ticket.id, b.access_token));
+  CHECK_FALSE(*s->check_access(a.ticket.id, b.access_token));  // another ticket's token
+  std::string wrong = a.access_token;
+  wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+  CHECK_FALSE(*s->check_access(a.ticket.id, wrong));
+  CHECK_FALSE(*s->check_access(a.ticket.id, ""));
+  CHECK_FALSE(*s->check_access("T-NOSUCHTICKET", a.access_token));
+  // Only the hash is stored.
+  auto stored = s->get_ticket(a.ticket.id);
+  REQUIRE(stored.ok());
+  REQUIRE(stored->has_value());
+  CHECK((*stored)->access_token_hash == sha(a.access_token));
+  CHECK((*stored)->ticket_json.find(a.access_token) == std::string::npos);
+  CHECK_FALSE(s->get_ticket("T-NOSUCHTICKET")->has_value());
+}
+
+TEST_CASE("store: messages, status changes and the event log in cursor order") {
+  TempDir dir("events");
+  auto s = open_store(dir.path);
+  CreateResult t = create(*s, new_ticket("k", "{}", 1000));
+  auto m1 = s->add_message(t.ticket.id, "user", "it is still missing", 2000);
+  REQUIRE(m1.ok());
+  auto m2 = s->add_message(t.ticket.id, "agent:alice", "looking into it", 3000);
+  REQUIRE(m2.ok());
+  CHECK(m2->id > m1->id);
+  CHECK(s->add_message(t.ticket.id, "robot", "x", 1).error().code == ErrorCode::invalid_argument);
+  CHECK(s->add_message(t.ticket.id, "agent:", "x", 1).error().code == ErrorCode::invalid_argument);
+  CHECK(s->add_message("T-NOSUCHTICKET", "user", "x", 1).error().code == ErrorCode::invalid_argument);
+
+  auto msgs = s->messages(t.ticket.id);
+  REQUIRE(msgs.ok());
+  REQUIRE(msgs->size() == 2);
+  CHECK((*msgs)[0].body == "it is still missing");
+  CHECK((*msgs)[1].author == "agent:alice");
+
+  REQUIRE(s->set_status(t.ticket.id, "pending", 4000).ok());
+  REQUIRE(s->set_status(t.ticket.id, "pending", 4500).ok());  // no change, no event
+  REQUIRE(s->set_status(t.ticket.id, "solved", 5000).ok());
+  CHECK(s->set_status(t.ticket.id, "reopened", 1).error().code == ErrorCode::invalid_argument);
+  CHECK(s->set_status("T-NOSUCHTICKET", "closed", 1).error().code == ErrorCode::invalid_argument);
+  auto after = s->get_ticket(t.ticket.id);
+  CHECK((*after)->status == "solved");
+  CHECK((*after)->updated_ms == 5000);
+  CHECK((*after)->created_ms == 1000);
+
+  auto ev = s->events_after(0, 100);
+  REQUIRE(ev.ok());
+  std::vector<std::string> types;
+  for (const auto& e : *ev) types.push_back(e.type);
+  CHECK(types == std::vector<std::string>{"ticket.created", "message.created", "message.created", "ticket.status_changed",
+                                          "ticket.status_changed"});
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < ev->size(); ++i) {
+    CHECK((*ev)[i].ticket_id == t.ticket.id);
+    CHECK((*ev)[i].id.size() == 36);
+    ids.insert((*ev)[i].id);
+    if (i > 0) CHECK((*ev)[i].seq > (*ev)[i - 1].seq);
+  }
+  CHECK(ids.size() == ev->size());
+  CHECK(ev->back().payload_json == "{\"from\":\"pending\",\"ticket_id\":\"" + t.ticket.id + "\",\"to\":\"solved\"}");
+
+  auto tail = s->events_after((*ev)[2].seq, 100);
+  REQUIRE(tail.ok());
+  REQUIRE(tail->size() == 2);
+  CHECK((*tail)[0].seq == (*ev)[3].seq);
+  CHECK(s->events_after(0, 2)->size() == 2);
+  CHECK(s->events_after(ev->back().seq, 10)->empty());
+
+  // Listing: creation order, by status, continuing after an id.
+  CreateResult t2 = create(*s, new_ticket("k2"));
+  CreateResult t3 = create(*s, new_ticket("k3"));
+  auto open = s->list_tickets("open", 10, "");
+  REQUIRE(open.ok());
+  REQUIRE(open->size() == 2);
+  CHECK((*open)[0].id == t2.ticket.id);
+  auto page = s->list_tickets("", 1, t2.ticket.id);
+  REQUIRE(page.ok());
+  REQUIRE(page->size() == 1);
+  CHECK((*page)[0].id == t3.ticket.id);
+  CHECK(s->list_tickets("", 10, "T-NOSUCHTICKET").error().code == ErrorCode::invalid_argument);
+  CHECK(s->list_tickets("lost", 10, "").error().code == ErrorCode::invalid_argument);
+}
+
+TEST_CASE("store: deliveries are due, retried, and dead after max attempts") {
+  TempDir dir("deliveries");
+  auto s = open_store(dir.path);
+  CreateResult a = create(*s, new_ticket("a", "{}", 1000));
+  CreateResult b = create(*s, new_ticket("b", "{}", 1000));
+  auto due = s->due_deliveries(1000, 10);
+  REQUIRE(due.ok());
+  REQUIRE(due->size() == 2);
+  CHECK((*due)[0].first.ticket_id == a.ticket.id);
+  CHECK((*due)[0].second.state == "pending");
+  CHECK((*due)[0].second.attempts == 0);
+  CHECK(s->due_deliveries(999, 10)->empty());
+  std::int64_t seq_a = (*due)[0].first.seq, seq_b = (*due)[1].first.seq;
+
+  auto rd = s->record_delivery(seq_b, true, "", 0, 3);
+  REQUIRE_MESSAGE(rd.ok(), (rd.ok() ? "" : rd.error().message));
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    std::int64_t now = 1000 * attempt;
+    auto d = s->due_deliveries(now, 10);
+    REQUIRE(d->size() == 1);
+    CHECK((*d)[0].first.seq == seq_a);
+    CHECK((*d)[0].second.attempts == attempt - 1);
+    REQUIRE(s->record_delivery(seq_a, false, "HTTP 502", now + 1000, 3).ok());
+    if (attempt < 3) {
+      CHECK(s->due_deliveries(now + 999, 10)->empty());  // backed off
+      CHECK((*s->due_deliveries(now + 1000, 10))[0].second.last_error == "HTTP 502");
+    }
+  }
+  CHECK(s->due_deliveries(1'000'000, 10)->empty());
+  auto st = s->stats();
+  CHECK(st->dead_deliveries == 1);
+  CHECK(st->pending_deliveries == 0);
+  REQUIRE(s->record_delivery(seq_a, true, "", 0, 3).ok());  // late: a dead delivery stays dead
+  CHECK(s->stats()->dead_deliveries == 1);
+  CHECK(s->record_delivery(999, true, "", 0, 3).error().code == ErrorCode::invalid_argument);
+}
+
+TEST_CASE("store: attachments are deduplicated by sha256") {
+  TempDir dir("attachments");
+  auto s = open_store(dir.path);
+  AttachmentRecord a{"", std::string(64, 'a'), "image/png", 1234, 1000, "blobs/aa"};
+  auto first = s->put_attachment(a);
+  REQUIRE(first.ok());
+  CHECK(first->id.rfind("A-", 0) == 0);
+  a.path_or_blob_key = "blobs/aa-copy";
+  auto second = s->put_attachment(a);
+  REQUIRE(second.ok());
+  CHECK(second->id == first->id);
+  CHECK(second->path_or_blob_key == "blobs/aa");
+  auto other = s->put_attachment({"", std::string(64, 'b'), "image/webp", 10, 1000, "blobs/bb"});
+  REQUIRE(other.ok());
+  CHECK(other->id != first->id);
+  auto got = s->get_attachment(first->id);
+  REQUIRE(got.ok());
+  REQUIRE(got->has_value());
+  CHECK((*got)->size == 1234);
+  CHECK((*got)->type == "image/png");
+  CHECK_FALSE(s->get_attachment("A-NONE")->has_value());
+  CHECK(s->put_attachment({"", "not-hex", "image/png", 1, 1, "x"}).error().code == ErrorCode::invalid_argument);
+}
+
+TEST_CASE("store: a full disk fails only the write that did not fit, and the store stays healthy") {
+  TempDir dir("full");
+  SqliteOptions o;
+  o.max_page_count = 64;  // 256 KiB: a 1 MiB ticket cannot fit, small ones can
+  std::string big = "{\"description\":\"" + std::string(1 << 20, 'x') + "\"}";
+  {
+    auto s = open_store(dir.path, o);
+    for (int i = 0; i < 3; ++i) create(*s, new_ticket("small-" + std::to_string(i)));
+    auto full = s->create_ticket(new_ticket("big", big));
+    REQUIRE_FALSE(full.ok());
+    CHECK(full.error().code == ErrorCode::io_error);
+    CHECK(full.error().message.find("the store's disk is full") == 0);
+    // Nothing of it was written: no ticket, no event, no delivery.
+    auto st = s->stats();
+    REQUIRE(st.ok());
+    CHECK(st->tickets == 3);
+    CHECK(st->events == 3);
+    CHECK(st->pending_deliveries == 3);
+    // Healthy: small writes still fit, also when committed in one batch with a big one.
+    create(*s, new_ticket("small-3"));
+    std::vector<std::thread> pool;
+    std::atomic<int> ok{0}, full_errors{0};
+    for (int t = 0; t < 6; ++t) {
+      pool.emplace_back([&, t] {
+        auto r = s->create_ticket(t == 0 ? new_ticket("big-2", big) : new_ticket("batch-" + std::to_string(t)));
+        if (r.ok()) ++ok;
+        else if (r.error().message.find("disk is full") != std::string::npos) ++full_errors;
+      });
+    }
+    for (auto& th : pool) th.join();
+    CHECK(ok == 5);
+    CHECK(full_errors == 1);
+    CHECK(s->stats()->tickets == 9);
+  }
+  // With room again, the refused ticket goes in under the same key.
+  auto s = open_store(dir.path);
+  CreateResult late = create(*s, new_ticket("big", big));
+  CHECK(late.created);
+  CHECK(s->stats()->tickets == 10);
+  s.reset();
+  CHECK(sql_scalar(dir.path, "PRAGMA integrity_check") == "ok");
+}
+
+TEST_CASE("store: everything survives reopening, and the event cursor continues") {
+  TempDir dir("reopen");
+  std::string id;
+  std::int64_t last_seq = 0;
+  {
+    auto s = open_store(dir.path);
+    CreateResult t = create(*s, new_ticket("k"));
+    id = t.ticket.id;
+    REQUIRE(s->add_message(id, "user", "hello", 2000).ok());
+    last_seq = s->events_after(0, 10)->back().seq;
+    auto again = open_sqlite_store(dir.path, {});  // a second opener of the same folder
+    REQUIRE_FALSE(again.ok());
+    CHECK(again.error().message.find("another process") != std::string::npos);
+  }
+  auto s = open_store(dir.path);
+  auto t = s->get_ticket(id);
+  REQUIRE(t.ok());
+  REQUIRE(t->has_value());
+  CHECK((*t)->idempotency_key == "k");
+  CHECK(s->messages(id)->size() == 1);
+  CHECK_FALSE(create(*s, new_ticket("k")).created);
+  REQUIRE(s->set_status(id, "closed", 3000).ok());
+  auto ev = s->events_after(last_seq, 10);
+  REQUIRE(ev->size() == 1);
+  CHECK(ev->front().seq > last_seq);
+}
+
+TEST_CASE("store: a database from a newer relay is refused with a clear error") {
+  TempDir dir("version");
+  open_store(dir.path).reset();
+  CHECK(sql_scalar(dir.path, "PRAGMA user_version") == "1");
+  sql_scalar(dir.path, "PRAGMA user_version = 99");
+  auto s = open_sqlite_store(dir.path, {});
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code == ErrorCode::bad_format);
+  CHECK(s.error().message.find("has schema version 99, newer than this lantern-relay understands (1)") != std::string::npos);
+
+  TempDir other("foreign");
+  std::filesystem::create_directories(other.path);
+  sql_scalar(other.path, "CREATE TABLE x(y); PRAGMA application_id = 42");
+  auto f = open_sqlite_store(other.path, {});
+  REQUIRE_FALSE(f.ok());
+  CHECK(f.error().message.find("is not a Lantern relay store") != std::string::npos);
+}
+
+TEST_CASE("store: a process killed with SIGKILL loses no acknowledged ticket") {
+  TempDir dir("sigkill");
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    // The child: 8 threads create tickets as fast as they can and report each one only after
+    // create_ticket returned, i.e. after the store acknowledged it.
+    ::close(fds[0]);
+    auto s = open_sqlite_store(dir.path, {});
+    if (!s) ::_exit(3);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < 8; ++t) {
+      pool.emplace_back([&, t] {
+        for (int i = 0;; ++i) {
+          std::string key = "kill-" + std::to_string(t) + "-" + std::to_string(i);
+          auto r = (*s)->create_ticket(new_ticket(key, "{\"n\":" + std::to_string(i) + "}"));
+          if (!r) ::_exit(4);
+          std::string line = key + " " + r->ticket.id + "\n";  // < PIPE_BUF: one atomic write
+          if (::write(fds[1], line.data(), line.size()) != ssize_t(line.size())) ::_exit(5);
+        }
+      });
+    }
+    for (auto& th : pool) th.join();
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  FILE* in = ::fdopen(fds[0], "r");
+  REQUIRE(in);
+  std::map<std::string, std::string> acked;  // key -> id
+  char key[64], id[32];
+  while (acked.size() < 400 && std::fscanf(in, "%63s %31s", key, id) == 2) acked[key] = id;
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  CHECK(WIFSIGNALED(status));
+  while (std::fscanf(in, "%63s %31s", key, id) == 2) acked[key] = id;  // acknowledged before it died
+  std::fclose(in);
+  REQUIRE(acked.size() >= 400);
+
+  auto s = open_store(dir.path);
+  for (const auto& [k, tid] : acked) {
+    auto t = s->get_ticket(tid);
+    REQUIRE(t.ok());
+    REQUIRE_MESSAGE(t->has_value(), "lost acknowledged ticket " << tid);
+    CHECK((*t)->idempotency_key == k);
+  }
+  // Exactly once: one ticket per key, and each with exactly one creation event.
+  std::set<std::string> keys;
+  std::size_t listed = 0;
+  std::string after;
+  for (;;) {
+    auto page = s->list_tickets("", 1000, after);
+    REQUIRE(page.ok());
+    if (page->empty()) break;
+    for (const auto& t : *page) keys.insert(t.idempotency_key);
+    listed += page->size();
+    after = page->back().id;
+  }
+  CHECK(keys.size() == listed);
+  auto st = s->stats();
+  CHECK(st->tickets == listed);
+  CHECK(st->events == listed);
+  CHECK(st->pending_deliveries == listed);
+  s.reset();
+  CHECK(sql_scalar(dir.path, "PRAGMA integrity_check") == "ok");
+  MESSAGE("acknowledged before SIGKILL: " << acked.size() << ", in the store after reopening: " << listed);
+}
