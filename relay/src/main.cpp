@@ -1,0 +1,99 @@
+// lantern-relay: the self-hosted server that receives tickets for an exchange's help desk.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <unistd.h>
+
+#include "relay.h"
+
+namespace {
+
+const char* kUsage = R"(lantern-relay: receives support tickets, checks them, stores them durably
+
+  lantern-relay --bundle FILE [--listen ADDR:PORT] [--data DIR] [--web DIR] [--config FILE]
+                [--public-key KEY]
+
+  --bundle FILE      the knowledge-base bundle (built with --forms): its form schemas check
+                     every ticket with the same rules as the widget
+  --public-key KEY   verify the bundle's signature before using it
+  --listen ADDR:PORT where to listen (default 127.0.0.1:8080; 127.0.0.1:0 picks a free port)
+  --data DIR         the store: SQLite (WAL) and the relay's secret (default ./lantern-data)
+  --web DIR          also serve these static files under / (the widget and demo page)
+  --config FILE      JSON with any option below; command-line flags win
+                     threads, request_timeout_ms, max_ticket_bytes, max_message_bytes,
+                     ticket_rate_per_ip, ticket_burst_per_ip, request_rate_per_ip,
+                     request_burst_per_ip, cors_origins, identity_secret
+  Every option is described in docs/RELAY.md.
+)";
+
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) { g_stop = 1; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace lantern::relay;
+  Config cli;
+  std::string config_path;
+  bool set_listen = false, set_data = false, set_web = false, set_bundle = false, set_key = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](std::string& dst, bool& flag) {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "lantern-relay: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      dst = argv[++i];
+      flag = true;
+    };
+    bool dummy = false;
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--listen") value(cli.listen, set_listen);
+    else if (a == "--data") value(cli.data_dir, set_data);
+    else if (a == "--web") value(cli.web_dir, set_web);
+    else if (a == "--bundle") value(cli.bundle_path, set_bundle);
+    else if (a == "--public-key") value(cli.public_key_path, set_key);
+    else if (a == "--config") value(config_path, dummy);
+    else {
+      std::fprintf(stderr, "lantern-relay: unknown option %s\n\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+  }
+  Config config;
+  if (!config_path.empty()) {
+    auto loaded = load_config(config_path, config);
+    if (!loaded) {
+      std::fprintf(stderr, "lantern-relay: %s\n", loaded.error().message.c_str());
+      return 2;
+    }
+    config = *loaded;
+  }
+  if (set_listen) config.listen = cli.listen;
+  if (set_data) config.data_dir = cli.data_dir;
+  if (set_web) config.web_dir = cli.web_dir;
+  if (set_bundle) config.bundle_path = cli.bundle_path;
+  if (set_key) config.public_key_path = cli.public_key_path;
+
+  auto relay = Relay::create(config);
+  if (!relay) {
+    std::fprintf(stderr, "lantern-relay: %s\n", relay.error().message.c_str());
+    return 1;
+  }
+  if (auto st = (*relay)->start(); !st) {
+    std::fprintf(stderr, "lantern-relay: %s\n", st.error().message.c_str());
+    return 1;
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::printf("lantern-relay: listening on http://%s (port %d), store in %s\n", config.listen.c_str(), (*relay)->port(),
+              config.data_dir.c_str());
+  std::fflush(stdout);
+  while (!g_stop) ::pause();
+  (*relay)->stop();
+  return 0;
+}

@@ -1,0 +1,470 @@
+#include "relay.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "lantern/encoding.h"
+#include "lantern/search.h"
+#include "lantern/secret_guard.h"
+#include "lantern/seams.h"
+#include "lantern/signing.h"
+#include "lantern/ticket.h"
+#include "mbedtls/md.h"
+
+namespace lantern::relay {
+
+using nlohmann::json;
+
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string hmac_sha256(std::string_view key, std::string_view msg) {
+  std::uint8_t out[32];
+  mbedtls_md_hmac(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                  reinterpret_cast<const unsigned char*>(msg.data()), msg.size(), out);
+  return std::string(reinterpret_cast<char*>(out), 32);
+}
+
+std::string base64url(std::string_view bytes) {
+  static const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    std::uint32_t v = std::uint8_t(bytes[i]) << 16 | std::uint8_t(bytes[i + 1]) << 8 | std::uint8_t(bytes[i + 2]);
+    for (int k = 18; k >= 0; k -= 6) out.push_back(a[(v >> k) & 63]);
+  }
+  if (i + 1 == bytes.size()) {
+    std::uint32_t v = std::uint8_t(bytes[i]) << 16;
+    out.push_back(a[(v >> 18) & 63]);
+    out.push_back(a[(v >> 12) & 63]);
+  } else if (i + 2 == bytes.size()) {
+    std::uint32_t v = std::uint8_t(bytes[i]) << 16 | std::uint8_t(bytes[i + 1]) << 8;
+    out.push_back(a[(v >> 18) & 63]);
+    out.push_back(a[(v >> 12) & 63]);
+    out.push_back(a[(v >> 6) & 63]);
+  }
+  return out;
+}
+
+// Compares secrets without leaking where they differ.
+bool same_secret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char d = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) d |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return d == 0;
+}
+
+std::string json_str(std::string_view s) {
+  std::string out;
+  search::append_json_string(out, s);
+  return out;
+}
+
+std::string fields_json(const std::vector<forms::FieldError>& errors) {
+  json a = json::array();
+  for (const auto& e : errors) {
+    a.push_back({{"field", e.field}, {"code", e.code}, {"message", e.message.en}, {"message_zh", e.message.zh}, {"blocking", e.blocking}});
+  }
+  return a.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<std::string> read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(ErrorCode::io_error, path + ": cannot be read");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The key that derives access tokens: 32 random bytes kept in the data folder, mode 0600.
+Result<std::string> load_or_make_secret(const std::string& dir) {
+  std::string path = dir + "/relay.secret";
+  auto existing = read_all(path);
+  if (existing && existing->size() == 32) return *existing;
+  auto rnd = make_system_random();
+  std::uint8_t b[32];
+  if (auto st = rnd->fill(b, 32); !st) return st.error();
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return make_error(ErrorCode::io_error, path + ": " + std::strerror(errno));
+  bool ok = ::write(fd, b, 32) == 32 && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return make_error(ErrorCode::io_error, path + ": cannot write the relay secret");
+  return std::string(reinterpret_cast<char*>(b), 32);
+}
+
+int begin_request(mg_connection* conn) {
+  auto* relay = static_cast<Relay*>(mg_get_user_data(mg_get_context(conn)));
+  return relay->handle(conn);
+}
+
+int log_message(const mg_connection*, const char* message) {
+  // civetweb's own errors (bind failures, TLS); requests are never logged with their bodies.
+  std::fprintf(stderr, "lantern-relay: %s\n", message);
+  return 1;
+}
+
+}  // namespace
+
+Result<Config> load_config(const std::string& path, Config c) {
+  auto text = read_all(path);
+  if (!text) return text.error();
+  json j = json::parse(*text, nullptr, false);
+  if (!j.is_object()) return make_error(ErrorCode::parse_error, path + ": not a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    auto bad = [&](const char* want) { return make_error(ErrorCode::parse_error, path + ": '" + k + "' must be " + want); };
+    auto str = [&](std::string& dst) -> Status {
+      if (!it->is_string()) return bad("a string");
+      dst = it->get<std::string>();
+      return ok_status();
+    };
+    auto num = [&](auto& dst, double lo, double hi) -> Status {
+      if (!it->is_number() || it->get<double>() < lo || it->get<double>() > hi) {
+        return bad(("a number from " + std::to_string(lo) + " to " + std::to_string(hi)).c_str());
+      }
+      dst = static_cast<std::remove_reference_t<decltype(dst)>>(it->get<double>());
+      return ok_status();
+    };
+    Status st = ok_status();
+    if (k == "listen") st = str(c.listen);
+    else if (k == "data") st = str(c.data_dir);
+    else if (k == "web") st = str(c.web_dir);
+    else if (k == "bundle") st = str(c.bundle_path);
+    else if (k == "public_key") st = str(c.public_key_path);
+    else if (k == "identity_secret") st = str(c.identity_secret);
+    else if (k == "max_ticket_bytes") st = num(c.max_ticket_bytes, 1024, 16 << 20);
+    else if (k == "max_message_bytes") st = num(c.max_message_bytes, 256, 1 << 20);
+    else if (k == "threads") st = num(c.threads, 4, 1024);
+    else if (k == "request_timeout_ms") st = num(c.request_timeout_ms, 100, 600'000);
+    else if (k == "ticket_rate_per_ip") st = num(c.ticket_rate_per_ip, 0, 1e6);
+    else if (k == "ticket_burst_per_ip") st = num(c.ticket_burst_per_ip, 1, 1e6);
+    else if (k == "request_rate_per_ip") st = num(c.request_rate_per_ip, 0, 1e6);
+    else if (k == "request_burst_per_ip") st = num(c.request_burst_per_ip, 1, 1e6);
+    else if (k == "cors_origins") {
+      if (!it->is_array()) return bad("a list of origins");
+      c.cors_origins.clear();
+      for (const auto& o : *it) {
+        if (!o.is_string()) return bad("a list of origins");
+        c.cors_origins.push_back(o.get<std::string>());
+      }
+    } else {
+      return make_error(ErrorCode::parse_error, path + ": unknown option '" + k + "' (see docs/RELAY.md)");
+    }
+    if (!st) return st.error();
+  }
+  return c;
+}
+
+Result<std::unique_ptr<Relay>> Relay::create(Config config) {
+  std::unique_ptr<Relay> r(new Relay(std::move(config)));
+  if (::mkdir(r->config_.data_dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return make_error(ErrorCode::io_error, r->config_.data_dir + ": " + std::strerror(errno));
+  }
+  auto secret = load_or_make_secret(r->config_.data_dir);
+  if (!secret) return secret.error();
+  r->token_secret_ = *secret;
+  if (r->config_.bundle_path.empty()) return make_error(ErrorCode::invalid_argument, "--bundle FILE is required: its form schemas validate tickets");
+  auto bytes = read_all(r->config_.bundle_path);
+  if (!bytes) return bytes.error();
+  r->bundle_bytes_ = std::move(*bytes);
+  const auto* p = reinterpret_cast<const std::uint8_t*>(r->bundle_bytes_.data());
+  Status st = kb::check_integrity(p, r->bundle_bytes_.size());
+  if (st && !r->config_.public_key_path.empty()) {
+    auto key = read_all(r->config_.public_key_path);
+    if (!key) return key.error();
+    st = kb::verify_bundle(p, r->bundle_bytes_.size(), *key);
+  }
+  if (!st) return make_error(st.error().code, r->config_.bundle_path + ": " + st.error().message);
+  auto bundle = kb::Bundle::open(p, r->bundle_bytes_.size());
+  if (!bundle) return make_error(bundle.error().code, r->config_.bundle_path + ": " + bundle.error().message);
+  r->bundle_ = std::make_unique<kb::Bundle>(std::move(*bundle));
+  auto forms = forms::parse_form_set(r->bundle_->section_json(kb::tag("FORM")));
+  if (!forms) return make_error(forms.error().code, r->config_.bundle_path + ": " + forms.error().message + " (build it with --forms)");
+  r->forms_ = std::move(*forms);
+  auto store = open_sqlite_store(r->config_.data_dir, SqliteOptions{});
+  if (!store) return store.error();
+  r->store_ = std::move(*store);
+  r->ticket_limiter_ = std::make_unique<RateLimiter>(r->config_.ticket_rate_per_ip, r->config_.ticket_burst_per_ip);
+  r->request_limiter_ = std::make_unique<RateLimiter>(r->config_.request_rate_per_ip, r->config_.request_burst_per_ip);
+  return r;
+}
+
+Relay::~Relay() { stop(); }
+
+Status Relay::start() {
+  mg_init_library(0);
+  mg_callbacks cb;
+  std::memset(&cb, 0, sizeof cb);
+  cb.begin_request = begin_request;
+  cb.log_message = log_message;
+  std::string threads = std::to_string(config_.threads);
+  std::string timeout = std::to_string(config_.request_timeout_ms);
+  std::vector<const char*> opts = {"listening_ports", config_.listen.c_str(),
+                                   "num_threads", threads.c_str(),
+                                   // A slow client (slowloris) loses its thread after this long.
+                                   "request_timeout_ms", timeout.c_str(),
+                                   "enable_keep_alive", "yes",
+                                   "keep_alive_timeout_ms", "5000",
+                                   "max_request_size", "16384",
+                                   "enable_directory_listing", "no"};
+  if (!config_.web_dir.empty()) {
+    opts.push_back("document_root");
+    opts.push_back(config_.web_dir.c_str());
+  }
+  opts.push_back(nullptr);
+  ctx_ = mg_start(&cb, this, opts.data());
+  if (!ctx_) return make_error(ErrorCode::io_error, "cannot listen on " + config_.listen + " (in use, or not an address of this machine)");
+  return ok_status();
+}
+
+void Relay::stop() {
+  if (ctx_) mg_stop(ctx_);
+  ctx_ = nullptr;
+}
+
+int Relay::port() const {
+  mg_server_port ports[4];
+  int n = ctx_ ? mg_get_server_ports(ctx_, 4, ports) : 0;
+  return n > 0 ? ports[0].port : 0;
+}
+
+std::string Relay::access_token(const std::string& ticket_id) const {
+  // Derived, not stored: the same ticket always has the same token, so a retried request (same
+  // idempotency key) gets the same answer, and a stolen database holds no tokens.
+  return base64url(hmac_sha256(token_secret_, "access:" + ticket_id));
+}
+
+bool Relay::authorized(const Request& req, const std::string& ticket_id) const {
+  std::string auth = req.header("Authorization");
+  const std::string prefix = "Bearer ";
+  if (auth.compare(0, prefix.size(), prefix) != 0) return false;
+  return same_secret(auth.substr(prefix.size()), access_token(ticket_id));
+}
+
+std::string Relay::cors_origin(const Request& req) const {
+  std::string origin = req.header("Origin");
+  if (origin.empty()) return {};
+  for (const auto& o : config_.cors_origins) {
+    if (o == origin || o == "*") return origin;
+  }
+  return {};
+}
+
+int Relay::handle(mg_connection* conn) {
+  const mg_request_info* ri = mg_get_request_info(conn);
+  std::string path = ri->local_uri ? ri->local_uri : "/";
+  // Static files (the widget) are civetweb's: it confines paths to document_root.
+  if (path.rfind("/v1/", 0) != 0 && path != "/healthz" && path != "/metrics") return 0;
+  auto t0 = std::chrono::steady_clock::now();
+  ++requests_;
+  Request req;
+  req.conn = conn;
+  req.method = ri->request_method ? ri->request_method : "";
+  req.path = path;
+  req.query = ri->query_string ? ri->query_string : "";
+  req.remote_ip = ri->remote_addr;
+  Response res = route(req);
+  if (res.status >= 500) ++errors_5xx_;
+  else if (res.status >= 400) ++rejected_4xx_;
+  send(conn, res, cors_origin(req));
+  auto us = std::uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+  latency_us_sum_ += us;
+  static const std::uint64_t kBounds[7] = {1000, 5000, 10000, 25000, 50000, 100000, 500000};
+  int b = 0;
+  while (b < 7 && us > kBounds[b]) ++b;
+  ++latency_buckets_[b];
+  return res.status;
+}
+
+Response Relay::route(Request& req) {
+  if (req.method == "OPTIONS") {
+    Response r;
+    r.status = cors_origin(req).empty() ? 403 : 204;
+    r.headers = {{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
+                 {"Access-Control-Allow-Headers", "Content-Type, Authorization, Idempotency-Key"},
+                 {"Access-Control-Max-Age", "600"}};
+    return r;
+  }
+  if (req.path == "/healthz") return health();
+  if (req.path == "/metrics") return metrics();
+  int retry = 0;
+  if (!request_limiter_->allow("ip:" + req.remote_ip, now_ms(), &retry)) {
+    ++rate_limited_;
+    Response r = error_response(429, "rate_limited", "too many requests from this address; try again in " + std::to_string(retry) + " s");
+    r.headers.push_back({"Retry-After", std::to_string(retry)});
+    return r;
+  }
+  if (req.path == "/v1/tickets") {
+    if (req.method != "POST") return error_response(405, "method_not_allowed", "use POST to create a ticket");
+    return create_ticket(req);
+  }
+  const std::string prefix = "/v1/tickets/";
+  if (req.path.rfind(prefix, 0) == 0) {
+    std::string rest = req.path.substr(prefix.size());
+    std::string id = rest.substr(0, rest.find('/'));
+    std::string tail = rest.size() > id.size() ? rest.substr(id.size()) : "";
+    if (tail.empty() && req.method == "GET") return get_ticket(req, id);
+    if (tail == "/messages" && req.method == "POST") return add_message(req, id);
+    return error_response(404, "not_found", "no such endpoint: " + req.method + " " + req.path);
+  }
+  return error_response(404, "not_found", "no such endpoint: " + req.method + " " + req.path);
+}
+
+Response Relay::create_ticket(Request& req) {
+  std::string ctype = req.header("Content-Type");
+  if (ctype.rfind("application/json", 0) != 0) return error_response(415, "unsupported_media_type", "tickets are sent as Content-Type: application/json");
+  std::string key = req.header("Idempotency-Key");
+  if (key.size() < 32 || key.size() > 64 || !encoding::is_hex(key)) {
+    return error_response(400, "idempotency_key", "the Idempotency-Key header must be the ticket's idempotency_key: 32-64 hex digits");
+  }
+  int retry = 0;
+  if (!ticket_limiter_->allow("ip:" + req.remote_ip, now_ms(), &retry)) {
+    ++rate_limited_;
+    Response r = error_response(429, "rate_limited", "too many tickets from this address; try again in " + std::to_string(retry) + " s");
+    r.headers.push_back({"Retry-After", std::to_string(retry)});
+    return r;
+  }
+  bool too_large = false;
+  if (!read_body(const_cast<mg_connection*>(req.conn), config_.max_ticket_bytes, req.body, &too_large)) {
+    if (too_large) return error_response(413, "too_large", "the ticket is larger than " + std::to_string(config_.max_ticket_bytes) + " bytes");
+    return error_response(400, "truncated", "the request body ended before its Content-Length");
+  }
+  forms::CheckContext ctx;
+  ctx.now_ms = now_ms();
+  auto parsed = ticket::parse(req.body, forms_, ctx);
+  if (!parsed.ticket) {
+    bool shape = false;
+    for (const auto& e : parsed.errors) shape |= e.code == "json" || e.code == "too_large";
+    return error_response(shape ? 400 : 422, shape ? "bad_json" : "invalid_fields",
+                          shape ? parsed.errors.front().message.en : "the ticket has fields to fix", fields_json(parsed.errors));
+  }
+  const ticket::Ticket& t = *parsed.ticket;
+  if (t.idempotency_key != key) {
+    return error_response(422, "idempotency_key", "the Idempotency-Key header differs from the ticket's idempotency_key");
+  }
+  bool verified = false;
+  if (t.user && !config_.identity_secret.empty()) {
+    std::string expect = encoding::hex_encode(reinterpret_cast<const std::uint8_t*>(hmac_sha256(config_.identity_secret, t.user->user_id).data()), 32);
+    verified = same_secret(expect, t.user->user_hash);
+  }
+  std::uint8_t digest[32];
+  encoding::sha256(reinterpret_cast<const std::uint8_t*>(req.body.data()), req.body.size(), digest);
+  NewTicket nt;
+  nt.idempotency_key = key;
+  nt.body_sha256 = encoding::hex_encode(digest, 32);
+  nt.ticket_json = req.body;
+  nt.verified = verified;
+  nt.user_id = t.user ? t.user->user_id : "";
+  nt.now_ms = ctx.now_ms;
+  auto created = store_->create_ticket(nt);
+  if (!created) {
+    if (created.error().code == ErrorCode::duplicate) {
+      return error_response(409, "idempotency_conflict", "this Idempotency-Key was already used for a different ticket");
+    }
+    Response r = error_response(503, "store_unavailable", created.error().message);
+    r.headers.push_back({"Retry-After", "5"});
+    return r;
+  }
+  (created->created ? tickets_created_ : tickets_replayed_)++;
+  Response r;
+  r.status = 201;
+  r.body = "{\"id\":" + json_str(created->ticket.id) + ",\"access_token\":" + json_str(access_token(created->ticket.id)) +
+           ",\"status\":" + json_str(created->ticket.status) + ",\"verified\":" + (created->ticket.verified ? "true" : "false") + "}";
+  return r;
+}
+
+Response Relay::get_ticket(Request& req, const std::string& id) {
+  if (!authorized(req, id)) return error_response(401, "unauthorized", "this ticket needs its access token: Authorization: Bearer <token>");
+  auto t = store_->get_ticket(id);
+  if (!t) return error_response(503, "store_unavailable", t.error().message);
+  if (!*t) return error_response(404, "not_found", "no ticket " + id);
+  auto msgs = store_->messages(id);
+  if (!msgs) return error_response(503, "store_unavailable", msgs.error().message);
+  json m = json::array();
+  for (const auto& x : *msgs) m.push_back({{"id", x.id}, {"author", x.author}, {"body", x.body}, {"created_at", ticket::format_utc(x.created_ms)}});
+  const StoredTicket& s = **t;
+  json out = {{"id", s.id}, {"status", s.status}, {"verified", s.verified}, {"created_at", ticket::format_utc(s.created_ms)},
+              {"updated_at", ticket::format_utc(s.updated_ms)}, {"ticket", json::parse(s.ticket_json, nullptr, false)}, {"messages", m}};
+  Response r;
+  r.body = out.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+Response Relay::add_message(Request& req, const std::string& id) {
+  if (!authorized(req, id)) return error_response(401, "unauthorized", "this ticket needs its access token: Authorization: Bearer <token>");
+  if (req.header("Content-Type").rfind("application/json", 0) != 0) return error_response(415, "unsupported_media_type", "messages are sent as Content-Type: application/json");
+  bool too_large = false;
+  if (!read_body(const_cast<mg_connection*>(req.conn), config_.max_message_bytes, req.body, &too_large)) {
+    if (too_large) return error_response(413, "too_large", "the message is larger than " + std::to_string(config_.max_message_bytes) + " bytes");
+    return error_response(400, "truncated", "the request body ended before its Content-Length");
+  }
+  json j = json::parse(req.body, nullptr, false);
+  if (!j.is_object() || !j.contains("body") || !j["body"].is_string() || j["body"].get<std::string>().empty()) {
+    return error_response(422, "invalid_fields", "send {\"body\": \"your message\"}", R"([{"field":"body","code":"required","message":"the message is empty"}])");
+  }
+  std::string body = j["body"].get<std::string>();
+  // The same guard as the ticket: a seed phrase or key pasted into a follow-up never gets stored.
+  std::vector<forms::FieldError> secrets;
+  for (const auto& f : forms::scan_secrets(body, forms::FieldKind::free_text)) {
+    if (f.severity != forms::Severity::block) continue;
+    secrets.push_back({"body", std::string("secret.") + forms::secret_kind_name(f.kind), {f.message_en, f.message_zh}, true});
+  }
+  if (!secrets.empty()) return error_response(422, "invalid_fields", "the message contains a secret; remove it first", fields_json(secrets));
+  auto t = store_->get_ticket(id);
+  if (!t) return error_response(503, "store_unavailable", t.error().message);
+  if (!*t) return error_response(404, "not_found", "no ticket " + id);
+  auto m = store_->add_message(id, "user", body, now_ms());
+  if (!m) return error_response(503, "store_unavailable", m.error().message);
+  Response r;
+  r.status = 201;
+  r.body = json{{"id", m->id}, {"created_at", ticket::format_utc(m->created_ms)}}.dump();
+  return r;
+}
+
+Response Relay::health() {
+  auto s = store_->stats();
+  Response r;
+  if (!s) {
+    r = error_response(503, "store_unavailable", s.error().message);
+    return r;
+  }
+  r.body = "{\"status\":\"ok\"}";
+  return r;
+}
+
+Response Relay::metrics() {
+  std::ostringstream m;
+  m << "# TYPE lantern_requests_total counter\nlantern_requests_total " << requests_ << "\n";
+  m << "# TYPE lantern_tickets_created_total counter\nlantern_tickets_created_total " << tickets_created_ << "\n";
+  m << "# TYPE lantern_tickets_replayed_total counter\nlantern_tickets_replayed_total " << tickets_replayed_ << "\n";
+  m << "# TYPE lantern_responses_4xx_total counter\nlantern_responses_4xx_total " << rejected_4xx_ << "\n";
+  m << "# TYPE lantern_responses_5xx_total counter\nlantern_responses_5xx_total " << errors_5xx_ << "\n";
+  m << "# TYPE lantern_rate_limited_total counter\nlantern_rate_limited_total " << rate_limited_ << "\n";
+  m << "# TYPE lantern_request_duration_seconds histogram\n";
+  static const char* kLe[7] = {"0.001", "0.005", "0.01", "0.025", "0.05", "0.1", "0.5"};
+  std::uint64_t cum = 0;
+  for (int i = 0; i < 7; ++i) {
+    cum += latency_buckets_[i];
+    m << "lantern_request_duration_seconds_bucket{le=\"" << kLe[i] << "\"} " << cum << "\n";
+  }
+  cum += latency_buckets_[7];
+  m << "lantern_request_duration_seconds_bucket{le=\"+Inf\"} " << cum << "\n";
+  m << "lantern_request_duration_seconds_sum " << double(latency_us_sum_) / 1e6 << "\n";
+  m << "lantern_request_duration_seconds_count " << cum << "\n";
+  Response r;
+  r.content_type = "text/plain; version=0.0.4";
+  r.body = m.str();
+  return r;
+}
+
+}  // namespace lantern::relay

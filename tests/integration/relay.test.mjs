@@ -1,0 +1,226 @@
+// The real relay on loopback, driven over real HTTP. Env: LANTERN_RELAY, LANTERN_KB, LANTERN_SRC.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+
+const relayBin = process.env.LANTERN_RELAY, kbTool = process.env.LANTERN_KB, src = process.env.LANTERN_SRC;
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lantern-relay-'));
+const bundle = path.join(work, 'kb.bundle');
+execFileSync(kbTool, ['build', '--input', path.join(src, 'kb-bundle/content'), '--forms', path.join(src, 'kb-bundle/forms'),
+                      '--out', bundle], { stdio: 'ignore' });
+fs.mkdirSync(path.join(work, 'web/sub'), { recursive: true });
+fs.writeFileSync(path.join(work, 'web/index.html'), '<h1>demo</h1>');
+fs.writeFileSync(path.join(work, 'secret.txt'), 'outside the web folder');
+
+// Starts a relay; resolves with {proc, port} once it prints its port.
+function startRelay(dataDir, config = {}) {
+  const cfg = path.join(work, `config-${crypto.randomUUID()}.json`);
+  fs.writeFileSync(cfg, JSON.stringify({ ticket_rate_per_ip: 1e6, ticket_burst_per_ip: 1e6, request_rate_per_ip: 1e6,
+                                         request_burst_per_ip: 1e6, threads: 16, ...config }));
+  const proc = spawn(relayBin, ['--listen', '127.0.0.1:0', '--data', dataDir, '--bundle', bundle, '--web', path.join(work, 'web'),
+                                '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error('relay did not start: ' + out)), 10000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /port (\d+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve({ proc, port: Number(m[1]) }); }
+    });
+    proc.stderr.on('data', (d) => { out += d; });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`relay exited ${code}: ${out}`)); });
+  });
+}
+
+function request(port, method, p, { body, headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path: p, headers, agent: false }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { data += d; });
+      res.on('end', () => {
+        let json = null;
+        try { json = JSON.parse(data); } catch {}
+        resolve({ status: res.statusCode, headers: res.headers, text: data, json });
+      });
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+const NOW = new Date();
+const key = () => crypto.randomBytes(16).toString('hex');
+function ticket(k, over = {}) {
+  return JSON.stringify({
+    schema: 'lantern.ticket/1', idempotency_key: k, created_at: NOW.toISOString().replace(/\.\d+Z$/, 'Z'), language: 'zh-CN',
+    category: 'withdrawal-not-received', form_version: 1,
+    fields: { coin: 'USDT', chain: 'tron', status: 'completed', txid: crypto.randomBytes(32).toString('hex'),
+              address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', amount: '1250.5',
+              time: { at: new Date(NOW - 3600e3).toISOString().replace(/\.\d+Z$/, 'Z'), approximate: true },
+              description: '提币显示已完成，但对方平台说没有收到。', ...over },
+    attachments: [], client: { name: 'test', version: '0', bundle: 'x' } });
+}
+const post = (port, k, body, extra = {}) =>
+  request(port, 'POST', '/v1/tickets', { body, headers: { 'Content-Type': 'application/json', 'Idempotency-Key': k, ...extra } });
+
+let relay;
+before(async () => { relay = await startRelay(path.join(work, 'data')); });
+after(() => { relay?.proc.kill('SIGTERM'); });
+
+test('healthz and metrics answer', async () => {
+  const h = await request(relay.port, 'GET', '/healthz');
+  assert.equal(h.status, 200);
+  assert.equal(h.json.status, 'ok');
+  const m = await request(relay.port, 'GET', '/metrics');
+  assert.match(m.text, /lantern_requests_total \d+/);
+  assert.match(m.headers['content-type'], /text\/plain/);
+});
+
+test('a valid ticket is acknowledged with 201 only once stored; the same key gives the same answer', async () => {
+  const k = key(), body = ticket(k);
+  const a = await post(relay.port, k, body);
+  assert.equal(a.status, 201, a.text);
+  assert.match(a.json.id, /^T-/);
+  assert.equal(a.json.status, 'open');
+  assert.ok(a.json.access_token.length >= 40);
+  const b = await post(relay.port, k, body);
+  assert.equal(b.status, 201);
+  assert.deepEqual(b.json, a.json);
+  const c = await post(relay.port, k, ticket(k, { amount: '99' }));
+  assert.equal(c.status, 409);
+  assert.equal(c.json.error.code, 'idempotency_conflict');
+});
+
+test('the user reads their ticket and adds a message; nobody else can', async () => {
+  const k = key();
+  const a = await post(relay.port, k, ticket(k));
+  const auth = { Authorization: `Bearer ${a.json.access_token}` };
+  const g = await request(relay.port, 'GET', `/v1/tickets/${a.json.id}`, { headers: auth });
+  assert.equal(g.status, 200);
+  assert.equal(g.json.ticket.fields.amount, '1250.5');
+  const m = await request(relay.port, 'POST', `/v1/tickets/${a.json.id}/messages`,
+                          { body: JSON.stringify({ body: '对方平台说还是没收到' }), headers: { ...auth, 'Content-Type': 'application/json' } });
+  assert.equal(m.status, 201, m.text);
+  const g2 = await request(relay.port, 'GET', `/v1/tickets/${a.json.id}`, { headers: auth });
+  assert.equal(g2.json.messages.at(-1).body, '对方平台说还是没收到');
+  const other = await post(relay.port, key(), ticket(key()));
+  for (const h of [{}, { Authorization: 'Bearer nope' }, { Authorization: `Bearer ${other.json?.access_token}` }]) {
+    const r = await request(relay.port, 'GET', `/v1/tickets/${a.json.id}`, { headers: h });
+    assert.equal(r.status, 401);
+    assert.equal(r.json.error.code, 'unauthorized');
+  }
+});
+
+test('bad tickets get 4xx with a JSON error naming what was wrong', async () => {
+  const k = key();
+  let r = await post(relay.port, k, ticket(k, { txid: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t' }));
+  assert.equal(r.status, 422);
+  assert.equal(r.json.error.code, 'invalid_fields');
+  assert.ok(r.json.error.fields.some((f) => f.field === 'txid' && f.code === 'txid.looks_like_address'));
+  r = await post(relay.port, k, '{"schema": "lantern.ticket/1", ');
+  assert.equal(r.status, 400);
+  r = await post(relay.port, k, ticket(k), { 'Content-Type': 'text/plain' });
+  assert.equal(r.status, 415);
+  r = await request(relay.port, 'POST', '/v1/tickets', { body: ticket(k), headers: { 'Content-Type': 'application/json' } });
+  assert.equal(r.status, 400);
+  assert.equal(r.json.error.code, 'idempotency_key');
+  r = await post(relay.port, k, ticket(k, { description: 'x'.repeat(10 * 1024 * 1024) }));
+  assert.equal(r.status, 413);
+  r = await post(relay.port, k, ticket(k, { description: 'abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about' }));
+  assert.equal(r.status, 422);
+  assert.ok(r.json.error.fields.some((f) => f.code === 'secret.mnemonic'));
+  r = await post(relay.port, k, Buffer.from([0x7b, 0xff, 0xfe, 0x7d]));
+  assert.equal(r.status, 400);
+  r = await request(relay.port, 'GET', '/v1/nothing-here');
+  assert.equal(r.status, 404);
+});
+
+test('static files are served from --web and nothing outside it', async () => {
+  const ok = await request(relay.port, 'GET', '/index.html');
+  assert.equal(ok.status, 200);
+  assert.match(ok.text, /demo/);
+  for (const p of ['/../secret.txt', '/sub/../../secret.txt', '/%2e%2e/secret.txt', '/sub/%2e%2e/%2e%2e/secret.txt']) {
+    const r = await request(relay.port, 'GET', p);
+    assert.ok(!r.text.includes('outside the web folder'), p);
+  }
+});
+
+test('rate limits answer 429 with Retry-After', async () => {
+  const limited = await startRelay(path.join(work, 'data-limited'), { ticket_rate_per_ip: 0.01, ticket_burst_per_ip: 2 });
+  try {
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push((await post(limited.port, key(), ticket(key()))).status);
+    assert.deepEqual(codes.slice(0, 2).map((c) => c === 201 || c === 422), [true, true]);
+    const r = await post(limited.port, key(), ticket(key()));
+    assert.equal(r.status, 429);
+    assert.ok(Number(r.headers['retry-after']) >= 1);
+    assert.equal(r.json.error.code, 'rate_limited');
+  } finally { limited.proc.kill('SIGTERM'); }
+});
+
+test('a few slow clients do not starve the server', async () => {
+  const slow = await startRelay(path.join(work, 'data-slow'), { threads: 8, request_timeout_ms: 1500 });
+  const sockets = [];
+  let closed = 0;
+  try {
+    // Six connections that send half a request line and then nothing (slowloris).
+    for (let i = 0; i < 6; i++) {
+      const s = net.connect(slow.port, '127.0.0.1');
+      s.on('error', () => {});
+      s.on('close', () => { closed++; });
+      s.resume();
+      s.write('POST /v1/tickets HTTP/1.1\r\nHost: x\r\n');
+      sockets.push(s);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    const h = await request(slow.port, 'GET', '/healthz');
+    assert.equal(h.status, 200);
+    assert.ok(Date.now() - t0 < 1000, 'a normal request waited for the slow ones');
+    // Past the timeout the slow connections are closed.
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal(closed, sockets.length, 'slow connections are dropped after request_timeout_ms');
+  } finally {
+    sockets.forEach((s) => s.destroy());
+    slow.proc.kill('SIGTERM');
+  }
+});
+
+test('SIGKILL mid-stream loses no acknowledged ticket and duplicates none', async () => {
+  const dir = path.join(work, 'data-crash');
+  const first = await startRelay(dir);
+  const acked = new Map();
+  let stop = false;
+  const worker = async () => {
+    while (!stop) {
+      const k = key(), body = ticket(k);
+      try {
+        const r = await post(first.port, k, body);
+        if (r.status === 201) acked.set(k, { ans: r.json, body });
+      } catch { /* the relay died under us */ }
+    }
+  };
+  const workers = Array.from({ length: 8 }, worker);
+  await new Promise((r) => setTimeout(r, 1500));
+  first.proc.kill('SIGKILL');
+  stop = true;
+  await Promise.all(workers);
+  assert.ok(acked.size > 20, `only ${acked.size} tickets were acknowledged before the kill`);
+  const second = await startRelay(dir);
+  try {
+    for (const [k, { ans, body }] of acked) {
+      const g = await request(second.port, 'GET', `/v1/tickets/${ans.id}`, { headers: { Authorization: `Bearer ${ans.access_token}` } });
+      assert.equal(g.status, 200, `acknowledged ticket ${ans.id} is missing after the crash`);
+      const again = await post(second.port, k, body);
+      assert.equal(again.json?.id, ans.id, 'a retry after the crash made a second ticket');
+    }
+  } finally { second.proc.kill('SIGTERM'); }
+});
