@@ -21,6 +21,7 @@ pkgs=(
   clang-14 libclang-rt-14-dev
   unicode-data dpkg-dev xz-utils python3-mnemonic
   libcivetweb-dev libsqlite3-dev
+  libspng-dev libjpeg62-turbo-dev libwebp-dev
 )
 
 # Node.js: the machine's own (v20 with npm) where present, else Debian's.
