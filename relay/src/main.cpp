@@ -22,7 +22,7 @@ const char* kUsage = R"(lantern-relay: receives support tickets, checks them, st
   --data DIR         the store: SQLite (WAL) and the relay's secret (default ./lantern-data)
   --web DIR          also serve these static files under / (the widget and demo page)
   --config FILE      JSON with any option below; command-line flags win
-                     threads, request_timeout_ms, max_ticket_bytes, max_message_bytes,
+                     threads, request_timeout_ms, max_ticket_bytes, max_message_bytes, max_attachment_bytes,
                      ticket_rate_per_ip, ticket_burst_per_ip, request_rate_per_ip,
                      request_burst_per_ip, cors_origins, identity_secret
   Every option is described in docs/RELAY.md.

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "lantern/encoding.h"
+#include "lantern/media.h"
 #include "lantern/search.h"
 #include "lantern/secret_guard.h"
 #include "lantern/seams.h"
@@ -144,6 +145,7 @@ Result<Config> load_config(const std::string& path, Config c) {
     else if (k == "identity_secret") st = str(c.identity_secret);
     else if (k == "max_ticket_bytes") st = num(c.max_ticket_bytes, 1024, 16 << 20);
     else if (k == "max_message_bytes") st = num(c.max_message_bytes, 256, 1 << 20);
+    else if (k == "max_attachment_bytes") st = num(c.max_attachment_bytes, 1024, 64 << 20);
     else if (k == "threads") st = num(c.threads, 4, 1024);
     else if (k == "request_timeout_ms") st = num(c.request_timeout_ms, 100, 600'000);
     else if (k == "ticket_rate_per_ip") st = num(c.ticket_rate_per_ip, 0, 1e6);
@@ -304,6 +306,10 @@ Response Relay::route(Request& req) {
     r.headers.push_back({"Retry-After", std::to_string(retry)});
     return r;
   }
+  if (req.path == "/v1/attachments") {
+    if (req.method != "POST") return error_response(405, "method_not_allowed", "use POST to upload an image");
+    return upload_attachment(req);
+  }
   if (req.path == "/v1/tickets") {
     if (req.method != "POST") return error_response(405, "method_not_allowed", "use POST to create a ticket");
     return create_ticket(req);
@@ -428,6 +434,65 @@ Response Relay::add_message(Request& req, const std::string& id) {
   Response r;
   r.status = 201;
   r.body = json{{"id", m->id}, {"created_at", ticket::format_utc(m->created_ms)}}.dump();
+  return r;
+}
+
+Response Relay::upload_attachment(Request& req) {
+  std::string ctype = req.header("Content-Type");
+  if (ctype != "image/png" && ctype != "image/jpeg" && ctype != "image/webp" && ctype != "application/octet-stream") {
+    return error_response(415, "unsupported_media_type", "upload the raw image bytes as image/png, image/jpeg or image/webp");
+  }
+  int retry = 0;
+  if (!ticket_limiter_->allow("ip:" + req.remote_ip, now_ms(), &retry)) {
+    ++rate_limited_;
+    Response r = error_response(429, "rate_limited", "too many uploads from this address; try again in " + std::to_string(retry) + " s");
+    r.headers.push_back({"Retry-After", std::to_string(retry)});
+    return r;
+  }
+  bool too_large = false;
+  if (!read_body(const_cast<mg_connection*>(req.conn), config_.max_attachment_bytes, req.body, &too_large)) {
+    if (too_large) return error_response(413, "too_large", "the image is larger than " + std::to_string(config_.max_attachment_bytes) + " bytes");
+    return error_response(400, "truncated", "the request body ended before its Content-Length");
+  }
+  const auto* data = reinterpret_cast<const std::uint8_t*>(req.body.data());
+  if (!media::sniff(data, req.body.size())) {
+    const char* looks = media::describe_other(data, req.body.size());
+    return error_response(415, "unsupported_media_type",
+                          std::string("not a PNG, JPEG or WebP image") + (looks ? std::string(" (the bytes look like ") + looks + ")" : ""));
+  }
+  media::Limits limits;
+  limits.max_input_bytes = config_.max_attachment_bytes;
+  auto img = media::reencode(data, req.body.size(), limits);
+  if (!img) {
+    int status = img.error().code == ErrorCode::too_large ? 413 : 422;
+    return error_response(status, status == 413 ? "too_large" : "bad_image", img.error().message);
+  }
+  // The re-encoded bytes (no metadata) go to a file named by their hash, written atomically.
+  std::string dir = config_.data_dir + "/attachments";
+  ::mkdir(dir.c_str(), 0700);
+  std::string path = dir + "/" + img->sha256_hex + ".webp";
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  bool ok = fd >= 0 && ::write(fd, img->bytes.data(), img->bytes.size()) == ssize_t(img->bytes.size()) && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    Response r = error_response(503, "store_unavailable", "the image could not be stored (disk full?)");
+    r.headers.push_back({"Retry-After", "5"});
+    return r;
+  }
+  AttachmentRecord rec;
+  rec.sha256 = img->sha256_hex;
+  rec.type = media::mime_type(img->type);
+  rec.size = img->bytes.size();
+  rec.created_ms = now_ms();
+  rec.path_or_blob_key = path;
+  auto stored = store_->put_attachment(rec);
+  if (!stored) return error_response(503, "store_unavailable", stored.error().message);
+  Response r;
+  r.status = 201;
+  r.body = json{{"id", stored->id}, {"sha256", stored->sha256}, {"type", stored->type}, {"size", stored->size},
+                {"width", img->width}, {"height", img->height}}.dump();
   return r;
 }
 

@@ -22,6 +22,7 @@ struct Config {
   std::string public_key_path;   // verify the bundle's signature with this key
   std::size_t max_ticket_bytes = 256 * 1024;
   std::size_t max_message_bytes = 16 * 1024;
+  std::size_t max_attachment_bytes = 10 << 20;
   int threads = 64;
   int request_timeout_ms = 10'000;
   double ticket_rate_per_ip = 0.2;  // tokens per second (12 a minute), burst below
@@ -52,6 +53,7 @@ class Relay {
   Response create_ticket(Request& req);
   Response get_ticket(Request& req, const std::string& id);
   Response add_message(Request& req, const std::string& id);
+  Response upload_attachment(Request& req);
   Response health();
   Response metrics();
   std::string access_token(const std::string& ticket_id) const;

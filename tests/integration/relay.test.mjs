@@ -143,6 +143,29 @@ test('bad tickets get 4xx with a JSON error naming what was wrong', async () => 
   assert.equal(r.status, 404);
 });
 
+test('screenshots are re-encoded without metadata; other bytes are refused', async () => {
+  const png = fs.readFileSync(path.join(src, 'tests/fuzz/corpus/image/exif_orient6_text.png'));
+  const up = (body, type) => request(relay.port, 'POST', '/v1/attachments', { body, headers: { 'Content-Type': type } });
+  const a = await up(png, 'image/png');
+  assert.equal(a.status, 201, a.text);
+  assert.match(a.json.id, /^A-/);
+  assert.match(a.json.sha256, /^[0-9a-f]{64}$/);
+  assert.equal(a.json.type, 'image/webp');
+  const again = await up(png, 'image/png');
+  assert.equal(again.json.id, a.json.id, 'the same image is stored once');
+  const gif = await up(Buffer.from('GIF89a\x01\x00\x01\x00\x00\x00\x00;'), 'image/png');
+  assert.equal(gif.status, 415);
+  assert.match(gif.json.error.message, /GIF/);
+  const broken = await up(png.subarray(0, png.length - 40), 'image/png');
+  assert.equal(broken.status, 422);
+  assert.match(broken.json.error.message, /truncated/);
+  assert.equal((await up(png, 'text/plain')).status, 415);
+  const stored = fs.readdirSync(path.join(work, 'data', 'attachments'));
+  assert.deepEqual(stored, [`${a.json.sha256}.webp`]);
+  const bytes = fs.readFileSync(path.join(work, 'data', 'attachments', stored[0]));
+  assert.ok(!bytes.includes('Exif') && !bytes.includes('tEXt'), 'metadata survived');
+});
+
 test('static files are served from --web and nothing outside it', async () => {
   const ok = await request(relay.port, 'GET', '/index.html');
   assert.equal(ok.status, 200);
