@@ -288,6 +288,25 @@ int Relay::handle(mg_connection* conn) {
   return res.status;
 }
 
+// 429 with Retry-After when the client's bucket is empty; nothing when it may go on.
+std::optional<Response> Relay::rate_limit(RateLimiter& limiter, const Request& req, const char* what) {
+  int retry = 0;
+  if (limiter.allow("ip:" + req.remote_ip, now_ms(), &retry)) return std::nullopt;
+  ++rate_limited_;
+  Response r = error_response(429, "rate_limited", std::string("too many ") + what + " from this address; try again in " +
+                                                       std::to_string(retry) + " s");
+  r.headers.push_back({"Retry-After", std::to_string(retry)});
+  return r;
+}
+
+// Reads the body into req.body: 413 over `limit` (not read past it), 400 when it ends early.
+std::optional<Response> Relay::read_request_body(Request& req, std::size_t limit, const char* what) {
+  bool too_large = false;
+  if (read_body(const_cast<mg_connection*>(req.conn), limit, req.body, &too_large)) return std::nullopt;
+  if (too_large) return error_response(413, "too_large", std::string(what) + " is larger than " + std::to_string(limit) + " bytes");
+  return error_response(400, "truncated", "the request body ended before its Content-Length");
+}
+
 Response Relay::route(Request& req) {
   if (req.method == "OPTIONS") {
     Response r;
@@ -299,13 +318,7 @@ Response Relay::route(Request& req) {
   }
   if (req.path == "/healthz") return health();
   if (req.path == "/metrics") return metrics();
-  int retry = 0;
-  if (!request_limiter_->allow("ip:" + req.remote_ip, now_ms(), &retry)) {
-    ++rate_limited_;
-    Response r = error_response(429, "rate_limited", "too many requests from this address; try again in " + std::to_string(retry) + " s");
-    r.headers.push_back({"Retry-After", std::to_string(retry)});
-    return r;
-  }
+  if (auto limited = rate_limit(*request_limiter_, req, "requests")) return *limited;
   if (req.path == "/v1/attachments") {
     if (req.method != "POST") return error_response(405, "method_not_allowed", "use POST to upload an image");
     return upload_attachment(req);
@@ -333,18 +346,8 @@ Response Relay::create_ticket(Request& req) {
   if (key.size() < 32 || key.size() > 64 || !encoding::is_hex(key)) {
     return error_response(400, "idempotency_key", "the Idempotency-Key header must be the ticket's idempotency_key: 32-64 hex digits");
   }
-  int retry = 0;
-  if (!ticket_limiter_->allow("ip:" + req.remote_ip, now_ms(), &retry)) {
-    ++rate_limited_;
-    Response r = error_response(429, "rate_limited", "too many tickets from this address; try again in " + std::to_string(retry) + " s");
-    r.headers.push_back({"Retry-After", std::to_string(retry)});
-    return r;
-  }
-  bool too_large = false;
-  if (!read_body(const_cast<mg_connection*>(req.conn), config_.max_ticket_bytes, req.body, &too_large)) {
-    if (too_large) return error_response(413, "too_large", "the ticket is larger than " + std::to_string(config_.max_ticket_bytes) + " bytes");
-    return error_response(400, "truncated", "the request body ended before its Content-Length");
-  }
+  if (auto limited = rate_limit(*ticket_limiter_, req, "tickets")) return *limited;
+  if (auto failed = read_request_body(req, config_.max_ticket_bytes, "the ticket")) return *failed;
   forms::CheckContext ctx;
   ctx.now_ms = now_ms();
   auto parsed = ticket::parse(req.body, forms_, ctx);
@@ -409,11 +412,7 @@ Response Relay::get_ticket(Request& req, const std::string& id) {
 Response Relay::add_message(Request& req, const std::string& id) {
   if (!authorized(req, id)) return error_response(401, "unauthorized", "this ticket needs its access token: Authorization: Bearer <token>");
   if (req.header("Content-Type").rfind("application/json", 0) != 0) return error_response(415, "unsupported_media_type", "messages are sent as Content-Type: application/json");
-  bool too_large = false;
-  if (!read_body(const_cast<mg_connection*>(req.conn), config_.max_message_bytes, req.body, &too_large)) {
-    if (too_large) return error_response(413, "too_large", "the message is larger than " + std::to_string(config_.max_message_bytes) + " bytes");
-    return error_response(400, "truncated", "the request body ended before its Content-Length");
-  }
+  if (auto failed = read_request_body(req, config_.max_message_bytes, "the message")) return *failed;
   json j = json::parse(req.body, nullptr, false);
   if (!j.is_object() || !j.contains("body") || !j["body"].is_string() || j["body"].get<std::string>().empty()) {
     return error_response(422, "invalid_fields", "send {\"body\": \"your message\"}", R"([{"field":"body","code":"required","message":"the message is empty"}])");
@@ -442,18 +441,8 @@ Response Relay::upload_attachment(Request& req) {
   if (ctype != "image/png" && ctype != "image/jpeg" && ctype != "image/webp" && ctype != "application/octet-stream") {
     return error_response(415, "unsupported_media_type", "upload the raw image bytes as image/png, image/jpeg or image/webp");
   }
-  int retry = 0;
-  if (!ticket_limiter_->allow("ip:" + req.remote_ip, now_ms(), &retry)) {
-    ++rate_limited_;
-    Response r = error_response(429, "rate_limited", "too many uploads from this address; try again in " + std::to_string(retry) + " s");
-    r.headers.push_back({"Retry-After", std::to_string(retry)});
-    return r;
-  }
-  bool too_large = false;
-  if (!read_body(const_cast<mg_connection*>(req.conn), config_.max_attachment_bytes, req.body, &too_large)) {
-    if (too_large) return error_response(413, "too_large", "the image is larger than " + std::to_string(config_.max_attachment_bytes) + " bytes");
-    return error_response(400, "truncated", "the request body ended before its Content-Length");
-  }
+  if (auto limited = rate_limit(*ticket_limiter_, req, "uploads")) return *limited;
+  if (auto failed = read_request_body(req, config_.max_attachment_bytes, "the image")) return *failed;
   const auto* data = reinterpret_cast<const std::uint8_t*>(req.body.data());
   if (!media::sniff(data, req.body.size())) {
     const char* looks = media::describe_other(data, req.body.size());

@@ -3,6 +3,7 @@
 #pragma once
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,8 @@ class Relay {
  private:
   explicit Relay(Config c) : config_(std::move(c)) {}
   Response route(Request& req);
+  std::optional<Response> rate_limit(RateLimiter& limiter, const Request& req, const char* what);
+  std::optional<Response> read_request_body(Request& req, std::size_t limit, const char* what);
   Response create_ticket(Request& req);
   Response get_ticket(Request& req, const std::string& id);
   Response add_message(Request& req, const std::string& id);
