@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 third=$here/third_party/src
-stamp=$here/third_party/.deps-v1
+stamp=$here/third_party/.deps-v2
 
 if [ "$(id -u)" != 0 ]; then
   # Nothing to do as a normal user once everything is there; otherwise apt-get needs root.
@@ -22,6 +22,10 @@ pkgs=(
   unicode-data dpkg-dev xz-utils python3-mnemonic
   libcivetweb-dev libsqlite3-dev
   libspng-dev libjpeg62-turbo-dev libwebp-dev
+  libglfw3-dev libgl-dev xvfb xauth xdotool fonts-wqy-microhei brotli
+  chromium
+  nginx-light wrk openssl
+  postgresql libpq-dev
 )
 
 # Node.js: the machine's own (v20 with npm) where present, else Debian's.
@@ -68,5 +72,6 @@ fetch_src() { # package -> third_party/src/<package>/ (the upstream tree, withou
 fetch_src imgui
 fetch_src snowball
 fetch_src mbedtls   # its C source, for the WebAssembly build (natively Debian's libmbedtls-dev is used)
+fetch_src civetweb  # built against mbedTLS for the relay's built-in HTTPS
 
 touch "$stamp"
