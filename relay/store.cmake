@@ -6,9 +6,9 @@ find_package(Threads REQUIRED)
 add_library(lantern_relay_store STATIC
   ${CMAKE_CURRENT_LIST_DIR}/src/store/sqlite_db.cpp
   ${CMAKE_CURRENT_LIST_DIR}/src/store/sqlite_store.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/src/store/tokens.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/src/store/ids.cpp)
 target_include_directories(lantern_relay_store PUBLIC ${CMAKE_CURRENT_LIST_DIR}/include)
-# lantern_native: the system DRBG (make_system_random) behind ids and access tokens.
+# lantern_native: the system DRBG (make_system_random) behind ids.
 target_link_libraries(lantern_relay_store PUBLIC SQLite::SQLite3 lantern_native lantern_core Threads::Threads)
 target_compile_options(lantern_relay_store PRIVATE -Wall -Wextra)
 

@@ -35,7 +35,7 @@
 
 #include "lantern/relay/store.h"
 #include "sqlite_db.h"
-#include "tokens.h"
+#include "ids.h"
 
 namespace lantern::relay {
 
@@ -44,7 +44,8 @@ namespace {
 using sqlite::Db;
 using sqlite::Query;
 
-constexpr int kSchemaVersion = 1;
+// 1: first release. 2: tickets.access_token_hash dropped (the relay derives tokens).
+constexpr int kSchemaVersion = 2;
 constexpr int kApplicationId = 0x4C4E5452;  // "LNTR" in the file header: marks a Lantern store
 constexpr std::size_t kMaxList = 1000;
 
@@ -52,7 +53,6 @@ const char* const kSchema = R"sql(
 CREATE TABLE tickets(
   seq INTEGER PRIMARY KEY,  -- creation order, for listing
   id TEXT NOT NULL UNIQUE,
-  access_token_hash TEXT NOT NULL,
   idempotency_key TEXT NOT NULL UNIQUE,
   body_sha256 TEXT NOT NULL,
   ticket_json TEXT NOT NULL,
@@ -94,13 +94,12 @@ CREATE TABLE attachments(
 )sql";
 
 #define TICKET_COLS \
-  "id, access_token_hash, idempotency_key, body_sha256, ticket_json, status, verified, user_id, created_ms, updated_ms"
+  "id, idempotency_key, body_sha256, ticket_json, status, verified, user_id, created_ms, updated_ms"
 #define EVENT_COLS "e.seq, e.id, e.type, e.ticket_id, e.payload_json, e.created_ms"
 #define ATTACHMENT_COLS "id, sha256, type, size, created_ms, path_or_blob_key"
 
 StoredTicket ticket_row(const Query& q) {
-  return StoredTicket{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.int64(6) != 0,
-                      q.text(7), q.int64(8), q.int64(9)};
+  return StoredTicket{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.int64(5) != 0, q.text(6), q.int64(7), q.int64(8)};
 }
 Event event_row(const Query& q) { return Event{q.int64(0), q.text(1), q.text(2), q.text(3), q.text(4), q.int64(5)}; }
 AttachmentRecord attachment_row(const Query& q) {
@@ -138,7 +137,7 @@ Result<CreateResult> replay(StoredTicket existing, const NewTicket& t) {
   if (existing.body_sha256 != t.body_sha256) {
     return make_error(ErrorCode::duplicate, "conflict: this idempotency key was already used for a different ticket");
   }
-  return CreateResult{std::move(existing), "", false};
+  return CreateResult{std::move(existing), false};
 }
 
 Status configure(Db& db, const SqliteOptions& o) {
@@ -180,9 +179,12 @@ Status migrate(Db& db, const std::string& dir) {
                                                  "): run a newer lantern-relay, or restore a backup made by this one");
   }
   if (*version == kSchemaVersion) return ok_status();
-  // version 0: a new file. Future versions add their steps here, each in this transaction.
+  // Each older version is brought up to date in this one transaction.
   Status st = db.exec("BEGIN IMMEDIATE");
-  if (st) st = db.exec(kSchema);
+  if (st && *version == 0) st = db.exec(kSchema);  // a new file
+  // 1 -> 2: the stored token hashes are unused since the relay derives tokens; dropping the
+  // column keeps no secret-derived data around.
+  if (st && *version == 1) st = db.exec("ALTER TABLE tickets DROP COLUMN access_token_hash");
   if (st) st = db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion) + "; PRAGMA application_id = " +
                         std::to_string(kApplicationId) + "; COMMIT")
                            .c_str());
@@ -200,7 +202,6 @@ class SqliteStore final : public Store {
 
   Result<CreateResult> create_ticket(const NewTicket& t) override;
   Result<std::optional<StoredTicket>> get_ticket(std::string_view id) override;
-  Result<bool> check_access(std::string_view ticket_id, std::string_view access_token) override;
   Result<Message> add_message(std::string_view ticket_id, std::string_view author, std::string_view body,
                               std::int64_t now_ms) override;
   Result<std::vector<Message>> messages(std::string_view ticket_id) override;
@@ -237,7 +238,7 @@ class SqliteStore final : public Store {
   std::string dir_, path_;
   SqliteOptions opt_;
   int lock_fd_ = -1;
-  Tokens tokens_;  // writer thread only
+  Ids ids_;  // writer thread only
 
   std::unique_ptr<Db> writer_db_;
   std::mutex mu_;
@@ -426,17 +427,6 @@ Result<std::optional<StoredTicket>> SqliteStore::get_ticket(std::string_view id)
   return read<std::optional<StoredTicket>>([&](Db& db) { return ticket_by_id(db, id); });
 }
 
-Result<bool> SqliteStore::check_access(std::string_view ticket_id, std::string_view access_token) {
-  std::string presented = sha256_hex(access_token);
-  return read<bool>([&](Db& db) -> Result<bool> {
-    Query q(db, "SELECT access_token_hash FROM tickets WHERE id = ?1");
-    int rc = q.bind(ticket_id).step();
-    if (rc == SQLITE_DONE) return false;
-    if (rc != SQLITE_ROW) return q.error(rc, "cannot read a ticket");
-    return same_secret(presented, q.text(0));
-  });
-}
-
 Result<std::vector<Message>> SqliteStore::messages(std::string_view ticket_id) {
   return read<std::vector<Message>>([&](Db& db) -> Result<std::vector<Message>> {
     Query q(db, "SELECT id, ticket_id, author, body, created_ms FROM messages WHERE ticket_id = ?1 ORDER BY id");
@@ -539,7 +529,7 @@ Result<StoreStats> SqliteStore::stats() {
 
 Result<std::int64_t> SqliteStore::add_event(Db& db, const char* type, std::string_view ticket_id, const nlohmann::json& payload,
                                             std::int64_t now_ms) {
-  auto id = tokens_.event_id();
+  auto id = ids_.event_id();
   if (!id) return id.error();
   Query e(db, "INSERT INTO events(id, type, ticket_id, payload_json, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)");
   if (Status st = e.bind(*id, type, ticket_id, to_json(payload), now_ms).run("cannot log an event"); !st) return st.error();
@@ -562,19 +552,17 @@ Result<CreateResult> SqliteStore::create_ticket(const NewTicket& t) {
     auto again = ticket_by_key(db, t.idempotency_key);
     if (!again) return again.error();
     if (*again) return replay(std::move(**again), t);
-    auto token = tokens_.access_token();
-    if (!token) return token.error();
-    CreateResult out{StoredTicket{"", sha256_hex(*token), t.idempotency_key, t.body_sha256, t.ticket_json, "open", t.verified,
-                                  t.user_id, t.now_ms, t.now_ms},
-                     *token, true};
+    CreateResult out{StoredTicket{"", t.idempotency_key, t.body_sha256, t.ticket_json, "open", t.verified, t.user_id, t.now_ms,
+                                  t.now_ms},
+                     true};
     for (int attempt = 0;; ++attempt) {
-      auto id = tokens_.ticket_id();
+      auto id = ids_.ticket_id();
       if (!id) return id.error();
       out.ticket.id = *id;
       const StoredTicket& s = out.ticket;
-      Query q(db, "INSERT INTO tickets(" TICKET_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
-      int rc = q.bind(s.id, s.access_token_hash, s.idempotency_key, s.body_sha256, s.ticket_json, s.status, s.verified, s.user_id,
-                      s.created_ms, s.updated_ms)
+      Query q(db, "INSERT INTO tickets(" TICKET_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+      int rc = q.bind(s.id, s.idempotency_key, s.body_sha256, s.ticket_json, s.status, s.verified, s.user_id, s.created_ms,
+                      s.updated_ms)
                    .step();
       if (rc == SQLITE_DONE) break;
       // The key is free (checked above), so a clash is on the 60-bit random id: draw again.
@@ -656,7 +644,7 @@ Result<AttachmentRecord> SqliteStore::put_attachment(const AttachmentRecord& a) 
     AttachmentRecord out = a;
     for (int attempt = 0;; ++attempt) {
       if (a.id.empty()) {
-        auto id = tokens_.attachment_id();
+        auto id = ids_.attachment_id();
         if (!id) return id.error();
         out.id = *id;
       }

@@ -1,5 +1,5 @@
-// The relay's SQLite store: idempotency, group commit under concurrency, access tokens, the event
-// log and deliveries, a full disk, a killed process, and schema versions.
+// The relay's SQLite store: idempotency, group commit under concurrency, the event log and
+// deliveries, a full disk, a killed process, and schema versions.
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -87,12 +87,10 @@ TEST_CASE("store: the same key and body returns the first ticket; another body i
   CHECK(first.ticket.id.size() == 14);
   CHECK(first.ticket.id.rfind("T-", 0) == 0);
   CHECK(first.ticket.status == "open");
-  CHECK(first.access_token.size() == 43);
 
   CreateResult again = create(*s, new_ticket("key-1"));
   CHECK_FALSE(again.created);
   CHECK(again.ticket.id == first.ticket.id);
-  CHECK(again.access_token.empty());  // the token is shown once
 
   auto conflict = s->create_ticket(new_ticket("key-1", R"({"other":true})"));
   REQUIRE_FALSE(conflict.ok());
@@ -145,28 +143,6 @@ TEST_CASE("store: 16 threads creating 8 repeated keys make exactly one ticket pe
   auto all = s->list_tickets("", 100, "");
   REQUIRE(all.ok());
   CHECK(all->size() == kKeys);
-}
-
-TEST_CASE("store: an access token opens its own ticket only") {
-  TempDir dir("access");
-  auto s = open_store(dir.path);
-  CreateResult a = create(*s, new_ticket("a"));
-  CreateResult b = create(*s, new_ticket("b"));
-  CHECK(*s->check_access(a.ticket.id, a.access_token));
-  CHECK(*s->check_access(b.ticket.id, b.access_token));
-  CHECK_FALSE(*s->check_access(a.ticket.id, b.access_token));  // another ticket's token
-  std::string wrong = a.access_token;
-  wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
-  CHECK_FALSE(*s->check_access(a.ticket.id, wrong));
-  CHECK_FALSE(*s->check_access(a.ticket.id, ""));
-  CHECK_FALSE(*s->check_access("T-NOSUCHTICKET", a.access_token));
-  // Only the hash is stored.
-  auto stored = s->get_ticket(a.ticket.id);
-  REQUIRE(stored.ok());
-  REQUIRE(stored->has_value());
-  CHECK((*stored)->access_token_hash == sha(a.access_token));
-  CHECK((*stored)->ticket_json.find(a.access_token) == std::string::npos);
-  CHECK_FALSE(s->get_ticket("T-NOSUCHTICKET")->has_value());
 }
 
 TEST_CASE("store: messages, status changes and the event log in cursor order") {
@@ -370,12 +346,12 @@ TEST_CASE("store: everything survives reopening, and the event cursor continues"
 TEST_CASE("store: a database from a newer relay is refused with a clear error") {
   TempDir dir("version");
   open_store(dir.path).reset();
-  CHECK(sql_scalar(dir.path, "PRAGMA user_version") == "1");
+  CHECK(sql_scalar(dir.path, "PRAGMA user_version") == "2");
   sql_scalar(dir.path, "PRAGMA user_version = 99");
   auto s = open_sqlite_store(dir.path, {});
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().code == ErrorCode::bad_format);
-  CHECK(s.error().message.find("has schema version 99, newer than this lantern-relay understands (1)") != std::string::npos);
+  CHECK(s.error().message.find("has schema version 99, newer than this lantern-relay understands (2)") != std::string::npos);
 
   TempDir other("foreign");
   std::filesystem::create_directories(other.path);
@@ -383,6 +359,51 @@ TEST_CASE("store: a database from a newer relay is refused with a clear error") 
   auto f = open_sqlite_store(other.path, {});
   REQUIRE_FALSE(f.ok());
   CHECK(f.error().message.find("is not a Lantern relay store") != std::string::npos);
+}
+
+TEST_CASE("store: a version 1 database (with stored token hashes) is migrated and keeps its tickets") {
+  TempDir dir("v1");
+  std::filesystem::create_directories(dir.path);
+  // The first release's tickets table, with the access_token_hash column the store no longer has.
+  sql_scalar(dir.path, R"sql(
+    CREATE TABLE tickets(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, access_token_hash TEXT NOT NULL,
+      idempotency_key TEXT NOT NULL UNIQUE, body_sha256 TEXT NOT NULL, ticket_json TEXT NOT NULL,
+      status TEXT NOT NULL CHECK (status IN ('open', 'pending', 'solved', 'closed')), verified INTEGER NOT NULL,
+      user_id TEXT NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);
+    CREATE INDEX tickets_by_status ON tickets(status, seq);
+    CREATE TABLE messages(id INTEGER PRIMARY KEY, ticket_id TEXT NOT NULL REFERENCES tickets(id), author TEXT NOT NULL,
+      body TEXT NOT NULL, created_ms INTEGER NOT NULL);
+    CREATE INDEX messages_by_ticket ON messages(ticket_id, id);
+    CREATE TABLE events(seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, type TEXT NOT NULL,
+      ticket_id TEXT NOT NULL REFERENCES tickets(id), payload_json TEXT NOT NULL, created_ms INTEGER NOT NULL);
+    CREATE TABLE deliveries(event_seq INTEGER PRIMARY KEY REFERENCES events(seq), attempts INTEGER NOT NULL,
+      next_attempt_ms INTEGER NOT NULL, state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
+      last_error TEXT NOT NULL);
+    CREATE INDEX deliveries_by_state ON deliveries(state, event_seq);
+    CREATE TABLE attachments(id TEXT PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, type TEXT NOT NULL, size INTEGER NOT NULL,
+      created_ms INTEGER NOT NULL, path_or_blob_key TEXT NOT NULL);
+    INSERT INTO tickets VALUES (1, 'T-OLDTICKET234', 'ab', 'old-key', ')sql" + sha("{}") + R"sql(', '{}', 'open', 0, '', 5, 5);
+    INSERT INTO events VALUES (1, 'e', 'ticket.created', 'T-OLDTICKET234', '{}', 5);
+    INSERT INTO deliveries VALUES (1, 0, 5, 'pending', '');
+    PRAGMA application_id = 1280201810; PRAGMA user_version = 1;)sql");
+  {
+    auto s = open_store(dir.path);
+    auto old = s->get_ticket("T-OLDTICKET234");
+    REQUIRE(old.ok());
+    REQUIRE(old->has_value());
+    CHECK((*old)->idempotency_key == "old-key");
+    CreateResult replay = create(*s, new_ticket("old-key", "{}"));
+    CHECK_FALSE(replay.created);
+    CHECK(replay.ticket.id == "T-OLDTICKET234");
+    CreateResult fresh = create(*s, new_ticket("new-key"));
+    CHECK(fresh.created);
+    auto ev = s->events_after(0, 10);
+    REQUIRE(ev->size() == 2);
+    CHECK(ev->back().seq == 2);  // the cursor continues
+  }
+  CHECK(sql_scalar(dir.path, "PRAGMA user_version") == "2");
+  CHECK(sql_scalar(dir.path, "SELECT COUNT(*) FROM pragma_table_info('tickets') WHERE name = 'access_token_hash'") == "0");
+  CHECK(sql_scalar(dir.path, "PRAGMA integrity_check") == "ok");
 }
 
 TEST_CASE("store: a process killed with SIGKILL loses no acknowledged ticket") {

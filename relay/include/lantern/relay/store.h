@@ -38,14 +38,15 @@ constexpr const char* kMessageCreated = "message.created";
 constexpr const char* kTicketStatusChanged = "ticket.status_changed";
 
 struct StoredTicket {
-  std::string id;                 // "T-" + 12 base32 characters (60 random bits), e.g. "T-K3V7Q2MZ4XWA"
-  std::string access_token_hash;  // 64 hex digits: SHA-256 of the access token; the token itself is never stored
-  std::string idempotency_key;    // as the client sent it
-  std::string body_sha256;        // 64 hex digits of the request body that created the ticket
-  std::string ticket_json;        // the ticket as received (lantern.ticket/1)
-  std::string status;             // open, pending, solved, closed
-  bool verified = false;          // the exchange's backend vouched for user_id
-  std::string user_id;            // "" when anonymous
+  // Access tokens are not stored: the relay derives them from the id (relay.cpp), so a retried
+  // request gets the same token and a copy of the database holds none.
+  std::string id;               // "T-" + 12 base32 characters (60 random bits), e.g. "T-K3V7Q2MZ4XWA"
+  std::string idempotency_key;  // as the client sent it
+  std::string body_sha256;      // 64 hex digits of the request body that created the ticket
+  std::string ticket_json;      // the ticket as received (lantern.ticket/1)
+  std::string status;           // open, pending, solved, closed
+  bool verified = false;        // the exchange's backend vouched for user_id
+  std::string user_id;          // "" when anonymous
   std::int64_t created_ms = 0, updated_ms = 0;  // relay clock, Unix milliseconds
 };
 
@@ -60,8 +61,7 @@ struct NewTicket {
 
 struct CreateResult {
   StoredTicket ticket;
-  std::string access_token;  // 43 characters of base64url (32 random bytes); only when created
-  bool created = false;      // false: this key came again with the same body; ticket is the first one
+  bool created = false;  // false: this key came again with the same body; ticket is the first one
 };
 
 struct Message {
@@ -119,12 +119,10 @@ class Store {
 
   // Idempotent create. A new key stores the ticket, its ticket.created event and a pending
   // delivery in one transaction, durable before this returns. The same key with the same
-  // body_sha256 returns the first ticket (created=false, no token); with another body,
+  // body_sha256 returns the first ticket (created=false); with another body,
   // ErrorCode::duplicate.
   virtual Result<CreateResult> create_ticket(const NewTicket& t) = 0;
   virtual Result<std::optional<StoredTicket>> get_ticket(std::string_view id) = 0;
-  // SHA-256(token) compared in constant time with the stored hash; false for an unknown ticket.
-  virtual Result<bool> check_access(std::string_view ticket_id, std::string_view access_token) = 0;
   // Adds a message (author "user" or "agent:<name>"), a message.created event and its delivery,
   // and bumps the ticket's updated_ms. invalid_argument if the ticket does not exist.
   virtual Result<Message> add_message(std::string_view ticket_id, std::string_view author, std::string_view body,
