@@ -1,0 +1,20 @@
+/* The relay's build of civetweb (cmake/civetweb.cmake): civetweb.c compiled in civetweb_tls.c
+ * with USE_MBEDTLS, plus the TLS settings civetweb's mbedTLS module has no options for. */
+#pragma once
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Set before mg_start(); read when civetweb builds its TLS context and on every TLS connection.
+ * key_file: the private key (PEM or DER); NULL or "" reads it from ssl_certificate as civetweb does.
+ * io_timeout_ms: bound on the whole TLS handshake and on each later socket wait inside mbedTLS. */
+void lantern_tls_set_options(const char* key_file, int io_timeout_ms);
+
+/* 1 when the last TLS context was built with the relay's settings (TLS 1.2 minimum, ECDHE with
+ * AES-GCM or ChaCha20-Poly1305 only). */
+int lantern_tls_configured(void);
+
+#ifdef __cplusplus
+}
+#endif
