@@ -26,6 +26,10 @@ const char* kUsage = R"(lantern-relay: receives support tickets, checks them, st
                      ticket_rate_per_ip, ticket_burst_per_ip, request_rate_per_ip,
                      request_burst_per_ip, cors_origins, identity_secret
   Every option is described in docs/RELAY.md.
+
+  lantern-relay --hash-key < keyfile
+                     prints the SHA-256 of an agent API key read from stdin (one line), the
+                     key_sha256 of agent_keys in the config file
 )";
 
 volatile std::sig_atomic_t g_stop = 0;
@@ -49,7 +53,19 @@ int main(int argc, char** argv) {
       flag = true;
     };
     bool dummy = false;
-    if (a == "--help" || a == "-h") {
+    if (a == "--hash-key") {
+      // From stdin, not argv: a key on the command line would show in ps and shell history.
+      std::string key;
+      int ch;
+      while ((ch = std::getchar()) != EOF && ch != '\n') key.push_back(char(ch));
+      if (!key.empty() && key.back() == '\r') key.pop_back();
+      if (key.size() < 16) {
+        std::fprintf(stderr, "lantern-relay: --hash-key reads the key from stdin; it needs at least 16 characters (openssl rand -base64 32)\n");
+        return 2;
+      }
+      std::printf("%s\n", hash_agent_key(key).c_str());
+      return 0;
+    } else if (a == "--help" || a == "-h") {
       std::fputs(kUsage, stdout);
       return 0;
     } else if (a == "--listen") value(cli.listen, set_listen);

@@ -152,6 +152,7 @@ Result<Config> load_config(const std::string& path, Config c) {
     else if (k == "ticket_burst_per_ip") st = num(c.ticket_burst_per_ip, 1, 1e6);
     else if (k == "request_rate_per_ip") st = num(c.request_rate_per_ip, 0, 1e6);
     else if (k == "request_burst_per_ip") st = num(c.request_burst_per_ip, 1, 1e6);
+    else if (k.rfind("agent_", 0) == 0 || k.rfind("webhook_", 0) == 0) st = load_agent_option(path, k, *it, c);
     else if (k == "cors_origins") {
       if (!it->is_array()) return bad("a list of origins");
       c.cors_origins.clear();
@@ -198,6 +199,7 @@ Result<std::unique_ptr<Relay>> Relay::create(Config config) {
   r->store_ = std::move(*store);
   r->ticket_limiter_ = std::make_unique<RateLimiter>(r->config_.ticket_rate_per_ip, r->config_.ticket_burst_per_ip);
   r->request_limiter_ = std::make_unique<RateLimiter>(r->config_.request_rate_per_ip, r->config_.request_burst_per_ip);
+  if (auto st = r->init_agents_and_forwarding(); !st) return st.error();
   return r;
 }
 
@@ -218,7 +220,10 @@ Status Relay::start() {
                                    "enable_keep_alive", "yes",
                                    "keep_alive_timeout_ms", "5000",
                                    "max_request_size", "16384",
-                                   "enable_directory_listing", "no"};
+                                   "enable_directory_listing", "no",
+                                   // civetweb's table lacks these: browsers refuse a module script or
+                                   // streaming WebAssembly compile served as text/plain.
+                                   "extra_mime_types", ".wasm=application/wasm,.mjs=text/javascript,.bundle=application/octet-stream"};
   if (!config_.web_dir.empty()) {
     opts.push_back("document_root");
     opts.push_back(config_.web_dir.c_str());
@@ -226,12 +231,14 @@ Status Relay::start() {
   opts.push_back(nullptr);
   ctx_ = mg_start(&cb, this, opts.data());
   if (!ctx_) return make_error(ErrorCode::io_error, "cannot listen on " + config_.listen + " (in use, or not an address of this machine)");
+  if (forwarder_) forwarder_->start();
   return ok_status();
 }
 
 void Relay::stop() {
   if (ctx_) mg_stop(ctx_);
   ctx_ = nullptr;
+  if (forwarder_) forwarder_->stop();  // after the server: no request can add an event any more
 }
 
 int Relay::port() const {
@@ -318,6 +325,8 @@ Response Relay::route(Request& req) {
   }
   if (req.path == "/healthz") return health();
   if (req.path == "/metrics") return metrics();
+  // Agents are limited per API key (and per IP only when their key is wrong): agent.cpp.
+  if (req.path.rfind("/v1/agent/", 0) == 0) return agent_route(req);
   if (auto limited = rate_limit(*request_limiter_, req, "requests")) return *limited;
   if (req.path == "/v1/attachments") {
     if (req.method != "POST") return error_response(405, "method_not_allowed", "use POST to upload an image");
@@ -385,6 +394,7 @@ Response Relay::create_ticket(Request& req) {
     return r;
   }
   (created->created ? tickets_created_ : tickets_replayed_)++;
+  if (created->created && forwarder_) forwarder_->wake();
   Response r;
   r.status = 201;
   r.body = "{\"id\":" + json_str(created->ticket.id) + ",\"access_token\":" + json_str(access_token(created->ticket.id)) +
@@ -430,6 +440,7 @@ Response Relay::add_message(Request& req, const std::string& id) {
   if (!*t) return error_response(404, "not_found", "no ticket " + id);
   auto m = store_->add_message(id, "user", body, now_ms());
   if (!m) return error_response(503, "store_unavailable", m.error().message);
+  if (forwarder_) forwarder_->wake();
   Response r;
   r.status = 201;
   r.body = json{{"id", m->id}, {"created_at", ticket::format_utc(m->created_ms)}}.dump();
@@ -504,6 +515,9 @@ Response Relay::metrics() {
   m << "# TYPE lantern_responses_4xx_total counter\nlantern_responses_4xx_total " << rejected_4xx_ << "\n";
   m << "# TYPE lantern_responses_5xx_total counter\nlantern_responses_5xx_total " << errors_5xx_ << "\n";
   m << "# TYPE lantern_rate_limited_total counter\nlantern_rate_limited_total " << rate_limited_ << "\n";
+  m << "# TYPE lantern_agent_requests_total counter\nlantern_agent_requests_total " << agent_requests_ << "\n";
+  m << "# TYPE lantern_agent_auth_failures_total counter\nlantern_agent_auth_failures_total " << agent_auth_failures_ << "\n";
+  if (forwarder_) forwarder_->write_metrics(m);
   m << "# TYPE lantern_request_duration_seconds histogram\n";
   static const char* kLe[7] = {"0.001", "0.005", "0.01", "0.025", "0.05", "0.1", "0.5"};
   std::uint64_t cum = 0;

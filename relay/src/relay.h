@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "forwarder.h"
 #include "http.h"
 #include "lantern/bundle.h"
 #include "lantern/forms.h"
@@ -14,6 +15,14 @@
 #include "rate_limit.h"
 
 namespace lantern::relay {
+
+// An agent's API key, as the config file holds it: only the SHA-256 of the key, so the file holds
+// no usable secret (make the hash with `lantern-relay --hash-key`).
+struct AgentKey {
+  std::string name;        // shown as the author "agent:<name>" of its replies
+  std::string key_sha256;  // 64 lower-case hex digits
+  bool read_only = false;  // "role": "reader": may list and read, gets 403 on status changes and replies
+};
 
 struct Config {
   std::string listen = "127.0.0.1:8080";
@@ -32,7 +41,17 @@ struct Config {
   double request_burst_per_ip = 60;
   std::vector<std::string> cors_origins;  // exact origins allowed to call /v1 from a browser
   std::string identity_secret;            // HMAC key shared with the exchange's backend
+  // Agent API (agent.cpp) and webhook forwarding (forwarder.h).
+  std::vector<AgentKey> agent_keys;
+  double agent_rate_per_key = 20;  // tokens per second per API key, burst below
+  double agent_burst_per_key = 100;
+  WebhookConfig webhook;
 };
+
+// Reads one agent_* or webhook_* option of the config file into c (agent.cpp).
+Status load_agent_option(const std::string& path, const std::string& key, const nlohmann::json& value, Config& c);
+// SHA-256 of an agent API key in hex, as agent_keys[].key_sha256 holds it.
+std::string hash_agent_key(std::string_view key);
 
 // Reads a JSON config file over the defaults; errors name the key.
 Result<Config> load_config(const std::string& path, Config base);
@@ -58,6 +77,15 @@ class Relay {
   Response add_message(Request& req, const std::string& id);
   Response upload_attachment(Request& req);
   Response health();
+  // Agent API (agent.cpp).
+  Status init_agents_and_forwarding();
+  Response agent_route(Request& req);
+  const AgentKey* agent_auth(const Request& req) const;
+  Response agent_list_tickets(Request& req);
+  Response agent_get_ticket(const std::string& id);
+  Response agent_set_status(Request& req, const AgentKey& key, const std::string& id);
+  Response agent_add_message(Request& req, const AgentKey& key, const std::string& id);
+  Response agent_events(Request& req);
   Response metrics();
   std::string access_token(const std::string& ticket_id) const;
   bool authorized(const Request& req, const std::string& ticket_id) const;
@@ -70,11 +98,13 @@ class Relay {
   forms::FormSet forms_;
   std::string token_secret_;
   std::unique_ptr<RateLimiter> ticket_limiter_, request_limiter_;
+  std::unique_ptr<RateLimiter> agent_limiter_;
+  std::unique_ptr<Forwarder> forwarder_;  // after store_: stopped and destroyed before it
   mg_context* ctx_ = nullptr;
 
   // Metrics (Prometheus counters).
   std::atomic<std::uint64_t> requests_{0}, tickets_created_{0}, tickets_replayed_{0}, rejected_4xx_{0}, errors_5xx_{0},
-      rate_limited_{0};
+      rate_limited_{0}, agent_requests_{0}, agent_auth_failures_{0};
   std::atomic<std::uint64_t> latency_us_sum_{0};
   std::atomic<std::uint64_t> latency_buckets_[8] = {};
 };
