@@ -16,6 +16,7 @@ if [ ! -f build/wasm/CMakeCache.txt ]; then
     -DCMAKE_CROSSCOMPILING_EMULATOR="/usr/bin/node;--no-experimental-fetch" >/dev/null
 fi
 cmake --build build/wasm -j"$jobs"
+"$here/scripts/assemble-web.sh"   # launcher, demo page and service worker into dist/web
 
 if command -v clang++-14 >/dev/null 2>&1; then
   if [ ! -f build/fuzz/CMakeCache.txt ]; then

@@ -1,0 +1,157 @@
+// Shared set-up of the browser tests: a freshly signed bundle, the assembled web root, the real
+// relay on a free loopback port, and Debian's Chromium (headless, fresh profile) via playwright-core.
+// Env: LANTERN_RELAY, LANTERN_KB, LANTERN_SRC, LANTERN_DIST (dist/web as scripts/build.sh left it).
+import { spawn, execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (k) => {
+  const v = process.env[k];
+  if (!v) throw new Error(`${k} is not set (run the browser tests through ctest, see tests/e2e/CMakeLists.txt)`);
+  return v;
+};
+export const relayBin = () => env('LANTERN_RELAY');
+export const kbTool = () => env('LANTERN_KB');
+export const srcDir = () => env('LANTERN_SRC');
+export const distDir = () => env('LANTERN_DIST');
+
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A signed bundle with the forms, and the web root the demo serves (dist/web + bundle + key + user).
+// `widget`: a map {relative path: contents} that replaces dist/web/widget (the launcher's stub tests).
+export function makeSite({ widget, identitySecret = 'e2e-identity-secret' } = {}) {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lantern-e2e-'));
+  const kb = kbTool(), src = srcDir();
+  execFileSync(kb, ['keygen', '--out', path.join(work, 'demo')], { stdio: 'ignore' });
+  const bundle = path.join(work, 'kb.bundle');
+  execFileSync(kb, ['build', '--input', path.join(src, 'kb-bundle/content'), '--forms', path.join(src, 'kb-bundle/forms'),
+                    '--synonyms', path.join(src, 'kb-bundle/synonyms.txt'), '--sign-key', path.join(work, 'demo.key'),
+                    '--out', bundle], { stdio: 'ignore' });
+  const web = path.join(work, 'web');
+  fs.cpSync(distDir(), web, { recursive: true });
+  // Always the launcher and demo page from the source tree, so a test never runs a stale copy.
+  fs.copyFileSync(path.join(src, 'web/lantern.js'), path.join(web, 'lantern.js'));
+  fs.copyFileSync(path.join(src, 'web/demo/index.html'), path.join(web, 'index.html'));
+  fs.mkdirSync(path.join(web, 'demo'), { recursive: true });
+  for (const f of ['demo.js', 'demo.css']) fs.copyFileSync(path.join(src, 'web/demo', f), path.join(web, 'demo', f));
+  if (widget) {
+    fs.rmSync(path.join(web, 'widget'), { recursive: true, force: true });
+    fs.mkdirSync(path.join(web, 'widget'), { recursive: true });
+    for (const [p, text] of Object.entries(widget)) fs.writeFileSync(path.join(web, 'widget', p), text);
+  }
+  fs.copyFileSync(bundle, path.join(web, 'kb.bundle'));
+  fs.copyFileSync(path.join(work, 'demo.pub'), path.join(web, 'demo.pub'));
+  const userId = 'u_e2e_42';
+  const userHash = crypto.createHmac('sha256', identitySecret).update(userId).digest('hex');
+  fs.writeFileSync(path.join(web, 'demo-user.json'), JSON.stringify({ userId, userHash }));
+  const config = path.join(work, 'relay.json');
+  fs.writeFileSync(config, JSON.stringify({ identity_secret: identitySecret }));
+  return { work, web, bundle, publicKey: path.join(work, 'demo.pub'), data: path.join(work, 'data'), config, userId };
+}
+
+// The real relay on 127.0.0.1, port chosen by the kernel; resolves once it printed its port.
+export function startRelay(site) {
+  const proc = spawn(relayBin(), ['--listen', '127.0.0.1:0', '--data', site.data, '--web', site.web, '--bundle', site.bundle,
+                                  '--public-key', site.publicKey, '--config', site.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error('relay did not start: ' + out)); }, 15000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /port (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        const port = Number(m[1]);
+        resolve({ proc, port, url: `http://127.0.0.1:${port}`, stop: () => stopProc(proc) });
+      }
+    });
+    proc.stderr.on('data', (d) => { out += d; });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`relay exited ${code}: ${out}`)); });
+  });
+}
+
+function stopProc(proc) {
+  if (proc.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    proc.once('exit', resolve);
+    proc.kill('SIGTERM');
+    setTimeout(() => proc.kill('SIGKILL'), 5000).unref();
+  });
+}
+
+// Chromium with a fresh profile directory; `requests` records every URL the pages asked for.
+export async function launch({ locale = 'en-US', timezoneId = 'UTC' } = {}) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'lantern-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.LANTERN_CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    locale,
+    timezoneId,
+    viewport: { width: 1280, height: 800 },
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  const requests = [];
+  context.on('request', (r) => requests.push({ url: r.url(), method: r.method(), type: r.resourceType(), at: Date.now() }));
+  const page = context.pages()[0] || (await context.newPage());
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return {
+    context, page, requests, errors,
+    close: async () => {
+      await context.close().catch(() => {});
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+// Everything a test needs, torn down in reverse order by `done()`.
+export async function start(opts = {}) {
+  const site = makeSite(opts);
+  const relay = await startRelay(site);
+  const browser = await launch(opts);
+  return {
+    site, relay, ...browser,
+    done: async () => {
+      await browser.close();
+      await relay.stop();
+      if (!process.env.LANTERN_E2E_KEEP) fs.rmSync(site.work, { recursive: true, force: true });
+    },
+  };
+}
+
+// Holds a key ~50 ms: ImGui 1.86 samples key state once per frame and has no input queue.
+export async function press(page, key, { hold = 50 } = {}) {
+  await page.keyboard.down(key);
+  await sleep(hold);
+  await page.keyboard.up(key);
+  await sleep(hold);
+}
+
+// An HTTP request to the relay from Node (not the browser), JSON in and out.
+export async function api(relay, method, p, { body, headers = {} } = {}) {
+  const r = await fetch(relay.url + p, { method, headers, body });
+  const text = await r.text();
+  let json = null;
+  try { json = JSON.parse(text); } catch {}
+  return { status: r.status, json, text, headers: r.headers };
+}
+
+// The tickets the relay stored, read from its SQLite store with Debian's sqlite3 when present,
+// else null (tests then check through the widget's own ticket answer).
+export function storedTickets(site) {
+  const db = fs.readdirSync(site.data).find((f) => /\.(db|sqlite3?)$/.test(f));
+  if (!db) return null;
+  try {
+    const out = execFileSync('sqlite3', ['-json', path.join(site.data, db), 'SELECT * FROM tickets'], { encoding: 'utf8' });
+    return out.trim() ? JSON.parse(out) : [];
+  } catch {
+    return null;
+  }
+}
