@@ -153,6 +153,7 @@ Result<Config> load_config(const std::string& path, Config c) {
     else if (k == "request_rate_per_ip") st = num(c.request_rate_per_ip, 0, 1e6);
     else if (k == "request_burst_per_ip") st = num(c.request_burst_per_ip, 1, 1e6);
     else if (k.rfind("agent_", 0) == 0 || k.rfind("webhook_", 0) == 0) st = load_agent_option(path, k, *it, c);
+    else if (k.rfind("analytics_", 0) == 0) st = load_analytics_option(path, k, *it, c.analytics);
     else if (k == "cors_origins") {
       if (!it->is_array()) return bad("a list of origins");
       c.cors_origins.clear();
@@ -200,6 +201,7 @@ Result<std::unique_ptr<Relay>> Relay::create(Config config) {
   r->ticket_limiter_ = std::make_unique<RateLimiter>(r->config_.ticket_rate_per_ip, r->config_.ticket_burst_per_ip);
   r->request_limiter_ = std::make_unique<RateLimiter>(r->config_.request_rate_per_ip, r->config_.request_burst_per_ip);
   if (auto st = r->init_agents_and_forwarding(); !st) return st.error();
+  if (auto st = r->init_analytics(); !st) return st.error();
   return r;
 }
 
@@ -273,6 +275,7 @@ int Relay::handle(mg_connection* conn) {
   const mg_request_info* ri = mg_get_request_info(conn);
   std::string path = ri->local_uri ? ri->local_uri : "/";
   // Static files (the widget) are civetweb's: it confines paths to document_root.
+  if (path == "/agent/reports" || path.rfind("/agent/reports/", 0) == 0) return serve_report_page(conn, path);
   if (path.rfind("/v1/", 0) != 0 && path != "/healthz" && path != "/metrics") return 0;
   auto t0 = std::chrono::steady_clock::now();
   ++requests_;
@@ -326,7 +329,10 @@ Response Relay::route(Request& req) {
   if (req.path == "/healthz") return health();
   if (req.path == "/metrics") return metrics();
   // Agents are limited per API key (and per IP only when their key is wrong): agent.cpp.
+  if (req.path == "/v1/agent/reports" || req.path.rfind("/v1/agent/reports/", 0) == 0) return agent_reports(req);
   if (req.path.rfind("/v1/agent/", 0) == 0) return agent_route(req);
+  // Analytics has its own per-IP bucket, so it never spends the ticket or request budget.
+  if (req.path == "/v1/analytics/events") return analytics_events(req);
   if (auto limited = rate_limit(*request_limiter_, req, "requests")) return *limited;
   if (req.path == "/v1/attachments") {
     if (req.method != "POST") return error_response(405, "method_not_allowed", "use POST to upload an image");
@@ -518,6 +524,7 @@ Response Relay::metrics() {
   m << "# TYPE lantern_agent_requests_total counter\nlantern_agent_requests_total " << agent_requests_ << "\n";
   m << "# TYPE lantern_agent_auth_failures_total counter\nlantern_agent_auth_failures_total " << agent_auth_failures_ << "\n";
   if (forwarder_) forwarder_->write_metrics(m);
+  write_analytics_metrics(m);
   m << "# TYPE lantern_request_duration_seconds histogram\n";
   static const char* kLe[7] = {"0.001", "0.005", "0.01", "0.025", "0.05", "0.1", "0.5"};
   std::uint64_t cum = 0;

@@ -7,12 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "analytics.h"
 #include "forwarder.h"
 #include "http.h"
 #include "lantern/bundle.h"
 #include "lantern/forms.h"
 #include "lantern/relay/store.h"
 #include "rate_limit.h"
+#include "reports.h"
 
 namespace lantern::relay {
 
@@ -46,6 +48,7 @@ struct Config {
   double agent_rate_per_key = 20;  // tokens per second per API key, burst below
   double agent_burst_per_key = 100;
   WebhookConfig webhook;
+  AnalyticsConfig analytics;  // analytics_* options (analytics.h)
 };
 
 // Reads one agent_* or webhook_* option of the config file into c (agent.cpp).
@@ -86,6 +89,12 @@ class Relay {
   Response agent_set_status(Request& req, const AgentKey& key, const std::string& id);
   Response agent_add_message(Request& req, const AgentKey& key, const std::string& id);
   Response agent_events(Request& req);
+  // Analytics intake, reports and the report page (analytics_routes.cpp).
+  Status init_analytics();
+  Response analytics_events(Request& req);
+  Response agent_reports(Request& req);
+  int serve_report_page(mg_connection* conn, const std::string& path);
+  void write_analytics_metrics(std::ostream& m);
   Response metrics();
   std::string access_token(const std::string& ticket_id) const;
   bool authorized(const Request& req, const std::string& ticket_id) const;
@@ -100,6 +109,11 @@ class Relay {
   std::unique_ptr<RateLimiter> ticket_limiter_, request_limiter_;
   std::unique_ptr<RateLimiter> agent_limiter_;
   std::unique_ptr<Forwarder> forwarder_;  // after store_: stopped and destroyed before it
+  // Analytics has its own database and bucket; reports read it and the store (after both).
+  std::unique_ptr<Analytics> analytics_;
+  std::unique_ptr<Reports> reports_;
+  std::unique_ptr<RateLimiter> analytics_limiter_;
+  std::atomic<std::uint64_t> analytics_secrets_dropped_{0}, analytics_rate_limited_{0};
   mg_context* ctx_ = nullptr;
 
   // Metrics (Prometheus counters).
