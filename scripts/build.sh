@@ -8,6 +8,9 @@ jobs=${JOBS:-$(nproc)}
 
 export NODE_PATH=/usr/share/nodejs   # emscripten's optimizer needs Debian's acorn
 
+# The relay's report page embeds Chart.js, vendored from the npm registry (never a CDN).
+[ -f relay/report/node_modules/chart.js/dist/chart.umd.min.js ] || (cd relay/report && npm ci --no-audit --no-fund)
+
 cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DLANTERN_FUZZ_BUILD_DIR="$here/build/fuzz" >/dev/null
 cmake --build build/native -j"$jobs"
 
