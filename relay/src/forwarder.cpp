@@ -279,7 +279,7 @@ void Forwarder::write_metrics(std::ostream& m) const {
   m << "# HELP lantern_webhook_failed_attempts_total attempts without a 2xx answer (each is retried or dead-lettered)\n"
     << "# TYPE lantern_webhook_failed_attempts_total counter\nlantern_webhook_failed_attempts_total " << failed_ << "\n";
   m << "# TYPE lantern_webhook_dead_lettered_total counter\nlantern_webhook_dead_lettered_total " << dead_ << "\n";
-  m << "# TYPE lantern_webhook_attempt_seconds_sum counter\nlantern_webhook_attempt_seconds_sum " << double(attempt_us_sum_) / 1e6 << "\n";
+  m << "# TYPE lantern_webhook_attempt_seconds_total counter\nlantern_webhook_attempt_seconds_total " << double(attempt_us_sum_) / 1e6 << "\n";
   m << "# HELP lantern_webhook_pending_deliveries events not yet delivered (refreshed every 2 s)\n"
     << "# TYPE lantern_webhook_pending_deliveries gauge\nlantern_webhook_pending_deliveries " << pending_ << "\n";
   m << "# HELP lantern_webhook_dead_deliveries dead-lettered events in the store\n"

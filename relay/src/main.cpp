@@ -24,7 +24,10 @@ const char* kUsage = R"(lantern-relay: receives support tickets, checks them, st
   --config FILE      JSON with any option below; command-line flags win
                      threads, request_timeout_ms, max_ticket_bytes, max_message_bytes, max_attachment_bytes,
                      ticket_rate_per_ip, ticket_burst_per_ip, request_rate_per_ip,
-                     request_burst_per_ip, cors_origins, identity_secret
+                     request_burst_per_ip, cors_origins, identity_secret,
+                     agent_keys, agent_rate_per_key, agent_burst_per_key, webhook_url,
+                     webhook_secrets, webhook_timeout_ms, webhook_max_attempts,
+                     webhook_backoff_initial_ms, webhook_backoff_max_ms, webhook_poll_ms
   Every option is described in docs/RELAY.md.
 
   lantern-relay --hash-key < keyfile
