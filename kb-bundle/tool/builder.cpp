@@ -253,6 +253,30 @@ Status BundleBuilder::add_forms(const std::string& dir) {
   return ok_status();
 }
 
+Status BundleBuilder::add_strings(const std::string& dir) {
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".json") files.push_back(e.path());
+  }
+  if (ec) return make_error(ErrorCode::io_error, dir + ": cannot be read: " + ec.message());
+  std::sort(files.begin(), files.end());
+  nlohmann::json langs = nlohmann::json::object();
+  for (const auto& f : files) {
+    auto content = read_file(f);
+    if (!content) return content.error();
+    auto j = nlohmann::json::parse(*content, nullptr, false);
+    if (!j.is_object()) return make_error(ErrorCode::parse_error, f.string() + ": not a JSON object of strings");
+    for (auto it = j.begin(); it != j.end(); ++it) {
+      if (!it->is_string()) return make_error(ErrorCode::parse_error, f.string() + ": '" + it.key() + "' is not a string");
+    }
+    langs[f.stem().string()] = std::move(j);
+  }
+  if (!langs.contains("en")) return make_error(ErrorCode::invalid_argument, dir + ": en.json is missing (the fallback language)");
+  json_sections_.emplace_back(kb::tag("UIST"), nlohmann::json{{"version", 1}, {"languages", langs}}.dump());
+  return ok_status();
+}
+
 Status BundleBuilder::add_json_section(const char (&t)[5], std::string_view json, const std::string& origin) {
   auto j = nlohmann::json::parse(json, nullptr, false);
   if (j.is_discarded()) return make_error(ErrorCode::parse_error, origin + ": not valid JSON");

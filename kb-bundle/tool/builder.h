@@ -28,6 +28,9 @@ class BundleBuilder {
   // Form schemas: every *.json in a folder, each checked strictly (lantern/forms.h).
   Status add_forms(const std::string& dir);
   std::size_t form_count() const { return forms_.size(); }
+  // UI strings: every <lang>.json in a folder (a flat object of key -> text), as one UIST section
+  // {"version":1,"languages":{"en":{...},"zh-CN":{...}}}; en.json is required (the fallback).
+  Status add_strings(const std::string& dir);
   // Extra JSON sections (UI strings): validated as JSON, stored verbatim.
   Status add_json_section(const char (&tag)[5], std::string_view json, const std::string& origin);
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "builder.h"
+#include "sentiment_cli.h"
 #include "lantern/bundle.h"
 #include "lantern/search.h"
 #include "lantern/signing.h"
@@ -30,9 +31,11 @@ using namespace lantern;
 const char* kUsage = R"(lantern-kb: knowledge-base bundles for Lantern
 
   lantern-kb build --input PATH... --out FILE [--sign-key KEY] [--synonyms FILE]... [--forms DIR]
+                  [--strings DIR]
       Reads Markdown folders/files (front matter: id, lang, title, category, tags,
       translation_of) and JSON Lines files ({"id","lang","title","body",...} a line),
-      builds the search index, adds synonyms and form schemas (checked strictly) and writes
+      builds the search index, adds synonyms, form schemas (checked strictly) and UI strings
+      (DIR/<lang>.json, section UIST) and writes
       one bundle; signs it with KEY (from keygen).
   lantern-kb keygen [--out PREFIX]
       Writes an ECDSA P-256 key pair: PREFIX.key (private, mode 0600) and PREFIX.pub.
@@ -47,15 +50,23 @@ const char* kUsage = R"(lantern-kb: knowledge-base bundles for Lantern
       The likely form categories and articles for a user's own words.
   lantern-kb triage-eval --bundle FILE --set FILE
       Category accuracy on a labelled set (JSON Lines {"text","lang","category"}).
+  lantern-kb sentiment [--bundle FILE] [--lang L] [--json] TEXT...
+      Sentiment and urgency of a ticket text, with the words that fired (docs/SENTIMENT.md).
+  lantern-kb sentiment-eval [--bundle FILE] --set FILE [errors]
+      Accuracy on a labelled set (JSON Lines {"text","lang","sentiment","urgency","split"}) per
+      split and language, beside the majority class; "errors" lists the dev part's misses.
+      Without --bundle, or for a bundle built without --sentiment DIR, the built-in lexicons;
+      `build ... --sentiment DIR` puts DIR/{en,zh,common}.txt into the bundle (section SENT).
   lantern-kb info --bundle FILE
 )";
 
 struct Args {
   std::string command;
   std::vector<std::string> inputs, synonyms, rest;
-  std::string out, sign_key, bundle, public_key, lang, queries, forms, set;
+  std::string out, sign_key, bundle, public_key, lang, queries, forms, set, strings;
   std::size_t top = 10, rounds = 20;
   bool json = false;
+  std::string sentiment_dir;  // build --sentiment DIR: lexicons as the SENT section
 };
 
 int fail(const std::string& msg, int code = 1) {
@@ -104,7 +115,9 @@ bool parse_args(int argc, char** argv, Args& a, std::string& err) {
       a.synonyms.push_back(v);
     } else if (f == "--out") ok = value(a.out);
     else if (f == "--forms") ok = value(a.forms);
+    else if (f == "--strings") ok = value(a.strings);
     else if (f == "--sign-key") ok = value(a.sign_key);
+    else if (f == "--sentiment") ok = value(a.sentiment_dir);
     else if (f == "--bundle") ok = value(a.bundle);
     else if (f == "--public-key") ok = value(a.public_key);
     else if (f == "--lang") ok = value(a.lang);
@@ -174,6 +187,12 @@ int cmd_build(const Args& a) {
   }
   if (!a.forms.empty()) {
     if (auto st = b.add_forms(a.forms); !st) return fail(st.error().message);
+  }
+  if (!a.strings.empty()) {
+    if (auto st = b.add_strings(a.strings); !st) return fail(st.error().message);
+  }
+  if (!a.sentiment_dir.empty()) {
+    if (auto st = kbtool::add_sentiment_dir(b, a.sentiment_dir); !st) return fail(st.error().message);
   }
   std::uint64_t built_at = std::uint64_t(std::time(nullptr));
   if (const char* sde = std::getenv("SOURCE_DATE_EPOCH")) built_at = std::strtoull(sde, nullptr, 10);
@@ -407,6 +426,16 @@ int cmd_triage(const Args& a, bool eval) {
   return 0;
 }
 
+int cmd_sentiment(const Args& a, bool eval) {
+  kbtool::SentimentArgs s{std::string(), a.bundle, a.lang, a.set, a.json, a.rest};
+  if (!a.bundle.empty()) {
+    auto bytes = load_bundle(a);
+    if (!bytes) return fail(bytes.error().message);
+    s.bundle_bytes = std::move(*bytes);
+  }
+  return kbtool::sentiment_command(s, eval);
+}
+
 int cmd_info(const Args& a) {
   auto bytes = load_bundle(a);
   if (!bytes) return fail(bytes.error().message);
@@ -438,6 +467,8 @@ int main(int argc, char** argv) {
   if (a.command == "info") return cmd_info(a);
   if (a.command == "triage") return cmd_triage(a, false);
   if (a.command == "triage-eval") return cmd_triage(a, true);
+  if (a.command == "sentiment") return cmd_sentiment(a, false);
+  if (a.command == "sentiment-eval") return cmd_sentiment(a, true);
   std::fprintf(stderr, "lantern-kb: unknown command '%s'\n\n%s", a.command.c_str(), kUsage);
   return 2;
 }
