@@ -141,3 +141,15 @@ static int lantern_ssl_conf_own_cert(mbedtls_ssl_config* conf, mbedtls_x509_crt*
 #define mbedtls_ssl_set_bio lantern_ssl_set_bio
 #define mbedtls_ssl_handshake lantern_ssl_handshake
 #include "civetweb.c"
+
+/* [SECTION] What the relay's handlers need from a connection beyond civetweb's public API. */
+
+int lantern_mg_body_pending(const struct mg_connection* conn) {
+  if (conn == NULL) return 0;
+  if (conn->is_chunked) return conn->is_chunked == 1;
+  return conn->content_len < 0 || conn->consumed_content < conn->content_len;
+}
+
+void lantern_mg_close_after_response(struct mg_connection* conn) {
+  if (conn != NULL) conn->must_close = 1;
+}

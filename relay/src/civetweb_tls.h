@@ -15,6 +15,13 @@ void lantern_tls_set_options(const char* key_file, int io_timeout_ms);
  * AES-GCM or ChaCha20-Poly1305 only). */
 int lantern_tls_configured(void);
 
+struct mg_connection;
+/* 1 while the request has body bytes the handler has not read (or a chunked body not finished). */
+int lantern_mg_body_pending(const struct mg_connection* conn);
+/* Closes the connection once the handler returns, instead of civetweb reading and discarding the
+ * rest of the body, which has no overall time limit. */
+void lantern_mg_close_after_response(struct mg_connection* conn);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,7 +13,7 @@ namespace {
 const char* kUsage = R"(lantern-relay: receives support tickets, checks them, stores them durably
 
   lantern-relay --bundle FILE [--listen ADDR:PORT] [--data DIR] [--web DIR] [--config FILE]
-                [--public-key KEY]
+                [--public-key KEY] [--tls-cert FILE --tls-key FILE] [--bench-noop]
 
   --bundle FILE      the knowledge-base bundle (built with --forms): its form schemas check
                      every ticket with the same rules as the widget
@@ -21,13 +21,18 @@ const char* kUsage = R"(lantern-relay: receives support tickets, checks them, st
   --listen ADDR:PORT where to listen (default 127.0.0.1:8080; 127.0.0.1:0 picks a free port)
   --data DIR         the store: SQLite (WAL) and the relay's secret (default ./lantern-data)
   --web DIR          also serve these static files under / (the widget and demo page)
+  --tls-cert FILE    serve HTTPS (mbedTLS; TLS 1.2, ECDHE with AES-GCM or ChaCha20-Poly1305 only)
+                     with this PEM certificate chain; for production put nginx in front instead
+  --tls-key FILE     the certificate's private key (PEM, unencrypted; default: in --tls-cert)
+  --bench-noop       enable POST /v1/bench/noop, the load benchmark's no-op baseline (off by default)
   --config FILE      JSON with any option below; command-line flags win
                      threads, request_timeout_ms, max_ticket_bytes, max_message_bytes, max_attachment_bytes,
                      ticket_rate_per_ip, ticket_burst_per_ip, request_rate_per_ip,
                      request_burst_per_ip, cors_origins, identity_secret,
                      agent_keys, agent_rate_per_key, agent_burst_per_key, webhook_url,
                      webhook_secrets, webhook_timeout_ms, webhook_max_attempts,
-                     webhook_backoff_initial_ms, webhook_backoff_max_ms, webhook_poll_ms
+                     webhook_backoff_initial_ms, webhook_backoff_max_ms, webhook_poll_ms,
+                     tls_cert, tls_key, trusted_proxies, bench_noop
   Every option is described in docs/RELAY.md.
 
   lantern-relay --hash-key < keyfile
@@ -45,6 +50,7 @@ int main(int argc, char** argv) {
   Config cli;
   std::string config_path;
   bool set_listen = false, set_data = false, set_web = false, set_bundle = false, set_key = false;
+  bool set_cert = false, set_tls_key = false, set_noop = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::string& dst, bool& flag) {
@@ -77,6 +83,9 @@ int main(int argc, char** argv) {
     else if (a == "--bundle") value(cli.bundle_path, set_bundle);
     else if (a == "--public-key") value(cli.public_key_path, set_key);
     else if (a == "--config") value(config_path, dummy);
+    else if (a == "--tls-cert") value(cli.tls_cert, set_cert);
+    else if (a == "--tls-key") value(cli.tls_key, set_tls_key);
+    else if (a == "--bench-noop") set_noop = true;
     else {
       std::fprintf(stderr, "lantern-relay: unknown option %s\n\n%s", a.c_str(), kUsage);
       return 2;
@@ -96,6 +105,9 @@ int main(int argc, char** argv) {
   if (set_web) config.web_dir = cli.web_dir;
   if (set_bundle) config.bundle_path = cli.bundle_path;
   if (set_key) config.public_key_path = cli.public_key_path;
+  if (set_cert) config.tls_cert = cli.tls_cert;
+  if (set_tls_key) config.tls_key = cli.tls_key;
+  if (set_noop) config.bench_noop = true;
 
   auto relay = Relay::create(config);
   if (!relay) {
@@ -109,8 +121,8 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGPIPE, SIG_IGN);
-  std::printf("lantern-relay: listening on http://%s (port %d), store in %s\n", config.listen.c_str(), (*relay)->port(),
-              config.data_dir.c_str());
+  std::printf("lantern-relay: listening on %s://%s (port %d), store in %s\n", config.tls_cert.empty() ? "http" : "https",
+              config.listen.c_str(), (*relay)->port(), config.data_dir.c_str());
   std::fflush(stdout);
   while (!g_stop) ::pause();
   (*relay)->stop();

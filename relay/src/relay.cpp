@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,6 +18,7 @@
 #include "lantern/seams.h"
 #include "lantern/signing.h"
 #include "lantern/ticket.h"
+#include "civetweb_tls.h"
 #include "mbedtls/md.h"
 
 namespace lantern::relay {
@@ -24,6 +26,11 @@ namespace lantern::relay {
 using nlohmann::json;
 
 namespace {
+
+std::uint64_t free_bytes(const std::string& dir) {
+  struct statvfs v;
+  return ::statvfs(dir.c_str(), &v) == 0 ? std::uint64_t(v.f_bavail) * v.f_frsize : 0;
+}
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -143,6 +150,20 @@ Result<Config> load_config(const std::string& path, Config c) {
     else if (k == "bundle") st = str(c.bundle_path);
     else if (k == "public_key") st = str(c.public_key_path);
     else if (k == "identity_secret") st = str(c.identity_secret);
+    else if (k == "tls_cert") st = str(c.tls_cert);
+    else if (k == "tls_key") st = str(c.tls_key);
+    else if (k == "bench_noop") {
+      if (!it->is_boolean()) return bad("true or false");
+      c.bench_noop = it->get<bool>();
+    } else if (k == "trusted_proxies") {
+      if (!it->is_array()) return bad("a list of IP addresses or CIDR blocks");
+      c.trusted_proxies.clear();
+      for (const auto& o : *it) {
+        if (!o.is_string()) return bad("a list of IP addresses or CIDR blocks");
+        if (auto r = parse_ip_range(o.get<std::string>()); !r) return make_error(ErrorCode::parse_error, path + ": trusted_proxies: " + r.error().message);
+        c.trusted_proxies.push_back(o.get<std::string>());
+      }
+    }
     else if (k == "max_ticket_bytes") st = num(c.max_ticket_bytes, 1024, 16 << 20);
     else if (k == "max_message_bytes") st = num(c.max_message_bytes, 256, 1 << 20);
     else if (k == "max_attachment_bytes") st = num(c.max_attachment_bytes, 1024, 64 << 20);
@@ -177,6 +198,11 @@ Result<std::unique_ptr<Relay>> Relay::create(Config config) {
   auto secret = load_or_make_secret(r->config_.data_dir);
   if (!secret) return secret.error();
   r->token_secret_ = *secret;
+  for (const auto& p : r->config_.trusted_proxies) {
+    auto range = parse_ip_range(p);
+    if (!range) return make_error(ErrorCode::invalid_argument, "trusted_proxies: " + range.error().message);
+    r->trusted_proxies_.push_back(*range);
+  }
   if (r->config_.bundle_path.empty()) return make_error(ErrorCode::invalid_argument, "--bundle FILE is required: its form schemas validate tickets");
   auto bytes = read_all(r->config_.bundle_path);
   if (!bytes) return bytes.error();
@@ -215,7 +241,17 @@ Status Relay::start() {
   cb.log_message = log_message;
   std::string threads = std::to_string(config_.threads);
   std::string timeout = std::to_string(config_.request_timeout_ms);
-  std::vector<const char*> opts = {"listening_ports", config_.listen.c_str(),
+  // HTTPS: civetweb's mbedTLS module, with the settings of civetweb_tls.c (TLS 1.2+, AEAD only).
+  std::string ports = config_.listen;
+  if (!config_.tls_cert.empty()) {
+    const std::string& key = config_.tls_key.empty() ? config_.tls_cert : config_.tls_key;
+    if (auto st = check_tls_files(config_.tls_cert, key); !st) return st;
+    lantern_tls_set_options(key.c_str(), config_.request_timeout_ms);
+    ports += "s";
+  } else if (!config_.tls_key.empty()) {
+    return make_error(ErrorCode::invalid_argument, "--tls-key needs --tls-cert");
+  }
+  std::vector<const char*> opts = {"listening_ports", ports.c_str(),
                                    "num_threads", threads.c_str(),
                                    // A slow client (slowloris) loses its thread after this long.
                                    "request_timeout_ms", timeout.c_str(),
@@ -226,6 +262,10 @@ Status Relay::start() {
                                    // civetweb's table lacks these: browsers refuse a module script or
                                    // streaming WebAssembly compile served as text/plain.
                                    "extra_mime_types", ".wasm=application/wasm,.mjs=text/javascript,.bundle=application/octet-stream"};
+  if (!config_.tls_cert.empty()) {
+    opts.push_back("ssl_certificate");
+    opts.push_back(config_.tls_cert.c_str());
+  }
   if (!config_.web_dir.empty()) {
     opts.push_back("document_root");
     opts.push_back(config_.web_dir.c_str());
@@ -284,11 +324,12 @@ int Relay::handle(mg_connection* conn) {
   req.method = ri->request_method ? ri->request_method : "";
   req.path = path;
   req.query = ri->query_string ? ri->query_string : "";
-  req.remote_ip = ri->remote_addr;
+  // Behind a trusted proxy (nginx), the client is named by X-Forwarded-For.
+  req.remote_ip = client_ip(ri->remote_addr, trusted_proxies_.empty() ? "" : req.header("X-Forwarded-For"), trusted_proxies_);
   Response res = route(req);
   if (res.status >= 500) ++errors_5xx_;
   else if (res.status >= 400) ++rejected_4xx_;
-  send(conn, res, cors_origin(req));
+  send(conn, res, cors_origin(req), config_.request_timeout_ms);
   auto us = std::uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
   latency_us_sum_ += us;
   static const std::uint64_t kBounds[7] = {1000, 5000, 10000, 25000, 50000, 100000, 500000};
@@ -311,8 +352,11 @@ std::optional<Response> Relay::rate_limit(RateLimiter& limiter, const Request& r
 
 // Reads the body into req.body: 413 over `limit` (not read past it), 400 when it ends early.
 std::optional<Response> Relay::read_request_body(Request& req, std::size_t limit, const char* what) {
-  bool too_large = false;
-  if (read_body(const_cast<mg_connection*>(req.conn), limit, req.body, &too_large)) return std::nullopt;
+  bool too_large = false, timed_out = false;
+  if (read_body(const_cast<mg_connection*>(req.conn), limit, req.body, &too_large, config_.request_timeout_ms, &timed_out)) {
+    return std::nullopt;
+  }
+  if (timed_out) return error_response(408, "timeout", std::string(what) + " did not arrive within " + std::to_string(config_.request_timeout_ms) + " ms");
   if (too_large) return error_response(413, "too_large", std::string(what) + " is larger than " + std::to_string(limit) + " bytes");
   return error_response(400, "truncated", "the request body ended before its Content-Length");
 }
@@ -334,6 +378,13 @@ Response Relay::route(Request& req) {
   // Analytics has its own per-IP bucket, so it never spends the ticket or request budget.
   if (req.path == "/v1/analytics/events") return analytics_events(req);
   if (auto limited = rate_limit(*request_limiter_, req, "requests")) return *limited;
+  if (config_.bench_noop && req.path == "/v1/bench/noop") {
+    // The load benchmark's baseline: the same server and body read, no validation, no store.
+    if (auto failed = read_request_body(req, config_.max_ticket_bytes, "the body")) return *failed;
+    Response r;
+    r.body = "{\"ok\":true}";
+    return r;
+  }
   if (req.path == "/v1/attachments") {
     if (req.method != "POST") return error_response(405, "method_not_allowed", "use POST to upload an image");
     return upload_attachment(req);
@@ -395,10 +446,10 @@ Response Relay::create_ticket(Request& req) {
     if (created.error().code == ErrorCode::duplicate) {
       return error_response(409, "idempotency_conflict", "this Idempotency-Key was already used for a different ticket");
     }
-    Response r = error_response(503, "store_unavailable", created.error().message);
-    r.headers.push_back({"Retry-After", "5"});
-    return r;
+    if (is_disk_full(created.error()) && !disk_full_.exchange(true)) free_bytes_when_full_ = free_bytes(config_.data_dir);
+    return store_error_response(created.error());
   }
+  disk_full_ = false;
   (created->created ? tickets_created_ : tickets_replayed_)++;
   if (created->created && forwarder_) forwarder_->wake();
   Response r;
@@ -445,7 +496,7 @@ Response Relay::add_message(Request& req, const std::string& id) {
   if (!t) return error_response(503, "store_unavailable", t.error().message);
   if (!*t) return error_response(404, "not_found", "no ticket " + id);
   auto m = store_->add_message(id, "user", body, now_ms());
-  if (!m) return error_response(503, "store_unavailable", m.error().message);
+  if (!m) return store_error_response(m.error());
   if (forwarder_) forwarder_->wake();
   Response r;
   r.status = 201;
@@ -508,6 +559,14 @@ Response Relay::health() {
   if (!s) {
     r = error_response(503, "store_unavailable", s.error().message);
     return r;
+  }
+  if (disk_full_) {
+    // Full until the disk has clearly more room than when the write failed (or a write succeeds).
+    if (free_bytes(config_.data_dir) > free_bytes_when_full_ + (256u << 10)) {
+      disk_full_ = false;
+    } else {
+      return error_response(503, "disk_full", "the store's disk is full: new tickets get 503 until space is freed in " + config_.data_dir);
+    }
   }
   r.body = "{\"status\":\"ok\"}";
   return r;

@@ -29,6 +29,9 @@ struct AgentKey {
 struct Config {
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "lantern-data";
+  // "": SQLite in data_dir. postgresql://user@host:port/db: PostgreSQL, shared by several relays
+  // (each still keeps relay.secret, which must be the same file on all, and attachments in data_dir).
+  std::string store;
   std::string web_dir;           // static files served under / (the widget and demo page)
   std::string bundle_path;       // knowledge-base bundle: its form schemas validate tickets
   std::string public_key_path;   // verify the bundle's signature with this key
@@ -49,6 +52,9 @@ struct Config {
   double agent_burst_per_key = 100;
   WebhookConfig webhook;
   AnalyticsConfig analytics;  // analytics_* options (analytics.h)
+  std::string tls_cert, tls_key;          // HTTPS (mbedTLS, TLS 1.2+, AEAD suites) when tls_cert is set
+  std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For names the client (IPs, CIDR)
+  bool bench_noop = false;                // POST /v1/bench/noop: the load benchmark's no-op baseline
 };
 
 // Reads one agent_* or webhook_* option of the config file into c (agent.cpp).
@@ -115,6 +121,10 @@ class Relay {
   std::unique_ptr<RateLimiter> analytics_limiter_;
   std::atomic<std::uint64_t> analytics_secrets_dropped_{0}, analytics_rate_limited_{0};
   mg_context* ctx_ = nullptr;
+  std::vector<IpRange> trusted_proxies_;
+  // Set when a write failed on a full disk; /healthz reports it until space returns.
+  std::atomic<bool> disk_full_{false};
+  std::atomic<std::uint64_t> free_bytes_when_full_{0};
 
   // Metrics (Prometheus counters).
   std::atomic<std::uint64_t> requests_{0}, tickets_created_{0}, tickets_replayed_{0}, rejected_4xx_{0}, errors_5xx_{0},
