@@ -11,7 +11,7 @@ relay=build/native/relay/lantern-relay
 mkdir -p .demo
 [ -f .demo/demo.key ] || "$kb" keygen --out .demo/demo
 "$kb" build --input kb-bundle/content --forms kb-bundle/forms --synonyms kb-bundle/synonyms.txt \
-  --sign-key .demo/demo.key --out .demo/kb.bundle
+  --strings kb-bundle/strings --sign-key .demo/demo.key --out .demo/kb.bundle
 "$kb" verify --bundle .demo/kb.bundle --public-key .demo/demo.pub
 
 # The exchange's backend would sign its user's id; here a secret made once stands in for it, so the

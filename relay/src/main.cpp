@@ -20,6 +20,9 @@ const char* kUsage = R"(lantern-relay: receives support tickets, checks them, st
   --public-key KEY   verify the bundle's signature before using it
   --listen ADDR:PORT where to listen (default 127.0.0.1:8080; 127.0.0.1:0 picks a free port)
   --data DIR         the store: SQLite (WAL) and the relay's secret (default ./lantern-data)
+  --store URL        postgresql://user@host:port/db: keep tickets in PostgreSQL instead, so that
+                     several relays can share them (each relay still needs --data, holding the
+                     same relay.secret on every relay); "" (the default) is SQLite in --data
   --web DIR          also serve these static files under / (the widget and demo page)
   --tls-cert FILE    serve HTTPS (mbedTLS; TLS 1.2, ECDHE with AES-GCM or ChaCha20-Poly1305 only)
                      with this PEM certificate chain; for production put nginx in front instead
@@ -49,6 +52,7 @@ int main(int argc, char** argv) {
   using namespace lantern::relay;
   Config cli;
   std::string config_path;
+  bool set_store = false;
   bool set_listen = false, set_data = false, set_web = false, set_bundle = false, set_key = false;
   bool set_cert = false, set_tls_key = false, set_noop = false;
   for (int i = 1; i < argc; ++i) {
@@ -79,6 +83,7 @@ int main(int argc, char** argv) {
       return 0;
     } else if (a == "--listen") value(cli.listen, set_listen);
     else if (a == "--data") value(cli.data_dir, set_data);
+    else if (a == "--store") value(cli.store, set_store);
     else if (a == "--web") value(cli.web_dir, set_web);
     else if (a == "--bundle") value(cli.bundle_path, set_bundle);
     else if (a == "--public-key") value(cli.public_key_path, set_key);
@@ -102,6 +107,7 @@ int main(int argc, char** argv) {
   }
   if (set_listen) config.listen = cli.listen;
   if (set_data) config.data_dir = cli.data_dir;
+  if (set_store) config.store = cli.store;
   if (set_web) config.web_dir = cli.web_dir;
   if (set_bundle) config.bundle_path = cli.bundle_path;
   if (set_key) config.public_key_path = cli.public_key_path;

@@ -146,6 +146,7 @@ Result<Config> load_config(const std::string& path, Config c) {
     Status st = ok_status();
     if (k == "listen") st = str(c.listen);
     else if (k == "data") st = str(c.data_dir);
+    else if (k == "store") st = str(c.store);
     else if (k == "web") st = str(c.web_dir);
     else if (k == "bundle") st = str(c.bundle_path);
     else if (k == "public_key") st = str(c.public_key_path);
@@ -221,7 +222,7 @@ Result<std::unique_ptr<Relay>> Relay::create(Config config) {
   auto forms = forms::parse_form_set(r->bundle_->section_json(kb::tag("FORM")));
   if (!forms) return make_error(forms.error().code, r->config_.bundle_path + ": " + forms.error().message + " (build it with --forms)");
   r->forms_ = std::move(*forms);
-  auto store = open_sqlite_store(r->config_.data_dir, SqliteOptions{});
+  auto store = open_store(r->config_.store, r->config_.data_dir);
   if (!store) return store.error();
   r->store_ = std::move(*store);
   r->ticket_limiter_ = std::make_unique<RateLimiter>(r->config_.ticket_rate_per_ip, r->config_.ticket_burst_per_ip);

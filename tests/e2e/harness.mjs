@@ -31,6 +31,7 @@ export function makeSite({ widget, identitySecret = 'e2e-identity-secret' } = {}
   execFileSync(kb, ['keygen', '--out', path.join(work, 'demo')], { stdio: 'ignore' });
   const bundle = path.join(work, 'kb.bundle');
   execFileSync(kb, ['build', '--input', path.join(src, 'kb-bundle/content'), '--forms', path.join(src, 'kb-bundle/forms'),
+                    '--strings', path.join(src, 'kb-bundle/strings'),
                     '--synonyms', path.join(src, 'kb-bundle/synonyms.txt'), '--sign-key', path.join(work, 'demo.key'),
                     '--out', bundle], { stdio: 'ignore' });
   const web = path.join(work, 'web');
@@ -50,9 +51,14 @@ export function makeSite({ widget, identitySecret = 'e2e-identity-secret' } = {}
   const userId = 'u_e2e_42';
   const userHash = crypto.createHmac('sha256', identitySecret).update(userId).digest('hex');
   fs.writeFileSync(path.join(web, 'demo-user.json'), JSON.stringify({ userId, userHash }));
+  // A read-only agent key, so tests see what the help desk would see (GET /v1/agent/tickets).
+  const agentKey = crypto.randomBytes(24).toString('hex');
   const config = path.join(work, 'relay.json');
-  fs.writeFileSync(config, JSON.stringify({ identity_secret: identitySecret }));
-  return { work, web, bundle, publicKey: path.join(work, 'demo.pub'), data: path.join(work, 'data'), config, userId };
+  fs.writeFileSync(config, JSON.stringify({
+    identity_secret: identitySecret,
+    agent_keys: [{ name: 'e2e', key_sha256: crypto.createHash('sha256').update(agentKey).digest('hex'), role: 'reader' }],
+  }));
+  return { work, web, bundle, publicKey: path.join(work, 'demo.pub'), data: path.join(work, 'data'), config, userId, agentKey };
 }
 
 // The real relay on 127.0.0.1, port chosen by the kernel; resolves once it printed its port.
@@ -143,15 +149,76 @@ export async function api(relay, method, p, { body, headers = {} } = {}) {
   return { status: r.status, json, text, headers: r.headers };
 }
 
-// The tickets the relay stored, read from its SQLite store with Debian's sqlite3 when present,
-// else null (tests then check through the widget's own ticket answer).
-export function storedTickets(site) {
-  const db = fs.readdirSync(site.data).find((f) => /\.(db|sqlite3?)$/.test(f));
-  if (!db) return null;
-  try {
-    const out = execFileSync('sqlite3', ['-json', path.join(site.data, db), 'SELECT * FROM tickets'], { encoding: 'utf8' });
-    return out.trim() ? JSON.parse(out) : [];
-  } catch {
-    return null;
+// The tickets the relay stored, as the help desk reads them (agent API), each with its full body.
+export async function storedTickets(t) {
+  const auth = { Authorization: `Bearer ${t.site.agentKey}` };
+  const list = await api(t.relay, 'GET', '/v1/agent/tickets?limit=1000', { headers: auth });
+  if (list.status !== 200) throw new Error(`agent API: ${list.status} ${list.text}`);
+  const out = [];
+  for (const s of list.json.tickets) out.push((await api(t.relay, 'GET', `/v1/agent/tickets/${s.id}`, { headers: auth })).json);
+  return out;
+}
+
+// The attachment files the relay wrote under its data folder.
+export function storedAttachments(site) {
+  const dir = path.join(site.data, 'attachments');
+  if (!fs.existsSync(dir)) return [];
+  const out = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.push({ path: p, bytes: fs.readFileSync(p) });
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+// Waits for fn() to return something truthy.
+export async function until(fn, what, ms = 15000) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting for ' + what);
+    await sleep(50);
   }
+}
+
+// The demo page with the widget opened by its launcher, resolved once the widget said 'ready'.
+export async function openWidget(t, { path: p = '/' } = {}) {
+  await t.page.goto(t.relay.url + p);
+  await t.page.evaluate(() => {
+    window.__lanternReady = new Promise((res) => window.Lantern.on('ready', () => res(performance.now())));
+  });
+  const launcher = t.page.getByRole('button', { name: /Help & support|帮助与支持/ });
+  await launcher.click();
+  await t.page.evaluate(() => window.__lanternReady);
+  return t.page.frameLocator('iframe[title="Lantern support"]');
+}
+
+// Clicks a textbox of the mirror (which focuses the widget's text input) and types, one character
+// at a time; characters go through ImGui's character queue, which keeps them all.
+export async function typeText(page, textbox, text, { delay = 25 } = {}) {
+  await textbox.click();
+  await sleep(100);
+  await page.keyboard.type(text, { delay });
+  await sleep(150);
+}
+
+// Empties the focused ImGui text field: select all, then delete (held keys, see press()).
+export async function clearField(page, textbox) {
+  await textbox.click();
+  await sleep(100);
+  await page.keyboard.down('Control');
+  await press(page, 'a');
+  await page.keyboard.up('Control');
+  await press(page, 'Delete');
+  await sleep(100);
+}
+
+// The value a mirror textbox announces: its input value, else aria-valuetext.
+export async function valueOf(textbox) {
+  return textbox.evaluate((e) => ('value' in e && typeof e.value === 'string' ? e.value : e.getAttribute('aria-valuetext') || ''));
 }

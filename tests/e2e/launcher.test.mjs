@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { start, sleep } from './harness.mjs';
+import { start, sleep, until } from './harness.mjs';
 
 // The stand-in answers like the real widget: 'ready' a little after load, then records what the
 // parent sent (only from the origin named in ?origin=), and has two buttons to speak back.
@@ -38,15 +38,6 @@ async function received(page) {
     await sleep(50);
   }
   throw new Error('the widget frame never loaded');
-}
-async function until(fn, what, ms = 10000) {
-  const t0 = Date.now();
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting for ' + what);
-    await sleep(50);
-  }
 }
 
 test('nothing of the widget loads before the click; the click creates the titled iframe', async () => {
