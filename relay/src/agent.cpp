@@ -3,6 +3,8 @@
 // agent_* and webhook_* options and the start of the webhook forwarder.
 #include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "lantern/encoding.h"
@@ -200,6 +202,11 @@ Response Relay::agent_route(Request& req) {
     if (req.method != "GET") return error_response(405, "method_not_allowed", "use GET to read events");
     return agent_events(req);
   }
+  const std::string attachments = "/v1/agent/attachments/";
+  if (p.rfind(attachments, 0) == 0 && p.find('/', attachments.size()) == std::string::npos) {
+    if (req.method != "GET") return error_response(405, "method_not_allowed", "use GET to download an attachment");
+    return agent_get_attachment(p.substr(attachments.size()));
+  }
   const std::string prefix = "/v1/agent/tickets/";
   if (p.rfind(prefix, 0) == 0) {
     std::string rest = p.substr(prefix.size());
@@ -301,6 +308,26 @@ Response Relay::agent_add_message(Request& req, const AgentKey& key, const std::
   if (!m) return store_error(m.error());
   if (forwarder_) forwarder_->wake();
   return json_response(201, {{"id", m->id}, {"author", m->author}, {"created_at", ticket::format_utc(m->created_ms)}});
+}
+
+// The stored image (re-encoded, without metadata) that a ticket's attachments list names.
+Response Relay::agent_get_attachment(const std::string& id) {
+  auto a = store_->get_attachment(id);
+  if (!a) return store_error(a.error());
+  if (!*a) return error_response(404, "not_found", "no attachment " + id);
+  std::ifstream in((*a)->path_or_blob_key, std::ios::binary);
+  std::ostringstream bytes;
+  if (in) bytes << in.rdbuf();
+  if (!in || bytes.str().size() != (*a)->size) {
+    return error_response(503, "store_unavailable", "attachment " + id + " is recorded but its bytes cannot be read");
+  }
+  Response r;
+  r.content_type = (*a)->type;
+  r.body = bytes.str();
+  const std::string& t = (*a)->type;
+  std::string ext = t == "image/png" ? ".png" : t == "image/jpeg" ? ".jpg" : t == "image/webp" ? ".webp" : "";
+  r.headers.push_back({"Content-Disposition", "attachment; filename=\"" + id + ext + "\""});
+  return r;
 }
 
 Response Relay::agent_events(Request& req) {

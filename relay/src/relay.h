@@ -95,6 +95,7 @@ class Relay {
   Response agent_set_status(Request& req, const AgentKey& key, const std::string& id);
   Response agent_add_message(Request& req, const AgentKey& key, const std::string& id);
   Response agent_events(Request& req);
+  Response agent_get_attachment(const std::string& id);
   // Analytics intake, reports and the report page (analytics_routes.cpp).
   Status init_analytics();
   Response analytics_events(Request& req);

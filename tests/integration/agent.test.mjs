@@ -4,6 +4,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
 import { startRelay, refusedConfig, request, createTicket, sha256hex, relayBin } from './harness.mjs';
 
 const aliceKey = crypto.randomBytes(32).toString('base64');
@@ -165,6 +168,26 @@ test('events: every ticket, message and status change once, in order, through th
   // Past the end: nothing, and the cursor stays.
   const end = await agent('GET', `/v1/agent/events?after=${cursor}`);
   assert.deepEqual([end.json.events, end.json.next_cursor, end.json.has_more], [[], cursor, false]);
+});
+
+test("an agent downloads a ticket's screenshot as stored (re-encoded, no metadata)", async () => {
+  const png = fs.readFileSync(path.join(process.env.LANTERN_SRC, 'tests/fuzz/corpus/image/exif_orient6_text.png'));
+  const up = await request(relay.port, 'POST', '/v1/attachments', { body: png, headers: { 'Content-Type': 'image/png' } });
+  assert.equal(up.status, 201, up.text);
+  const bytes = await new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port: relay.port, path: `/v1/agent/attachments/${up.json.id}`, headers: asAlice, agent: false }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+  assert.equal(bytes.status, 200);
+  assert.equal(bytes.type, 'image/webp');
+  assert.equal(crypto.createHash('sha256').update(bytes.body).digest('hex'), up.json.sha256);
+  assert.equal((await request(relay.port, 'GET', `/v1/agent/attachments/${up.json.id}`)).status, 401);
+  const missing = await agent('GET', '/v1/agent/attachments/A-AAAAAAAAAAAA');
+  assert.equal(missing.status, 404);
+  assert.equal(missing.json.error.code, 'not_found');
 });
 
 test('agents are rate-limited per key, with Retry-After', async () => {

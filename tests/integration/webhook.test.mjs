@@ -157,6 +157,30 @@ test('ticket intake goes on while the receiver hangs or is gone; everything arri
   assert.equal(m.lantern_webhook_failed_attempts_total, 1, 'the hung request, answered 503, is one failed attempt');
 });
 
+test('a receiver that is not listening: tickets are acknowledged, deliveries wait and go through once it listens', async () => {
+  const probe = http.createServer();
+  await new Promise((r) => probe.listen(0, '127.0.0.1', r));
+  const port = probe.address().port;
+  await new Promise((r) => probe.close(r));
+  const relay = await relayFor(`http://127.0.0.1:${port}/hook`);
+  const made = [];
+  for (let i = 0; i < 5; i++) made.push(await createTicket(relay.port));
+  await waitFor(async () => (await metrics(relay.port)).lantern_webhook_failed_attempts_total >= 5, 'refused connections');
+  assert.equal((await metrics(relay.port)).lantern_webhook_delivered_total, 0);
+  // The receiver starts on that port: everything arrives, verified.
+  const got = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => { got.push(new Webhook(oldSecret).verify(body, req.headers)); res.writeHead(200); res.end(); });
+  });
+  await new Promise((r) => server.listen(port, '127.0.0.1', r));
+  cleanups.push(() => server.close());
+  await waitFor(() => made.every((t) => got.some((e) => e.data.ticket_id === t.id)), 'the five tickets after the receiver came up');
+  const m = await metrics(relay.port);
+  assert.equal(m.lantern_webhook_delivered_total, 5);
+});
+
 test('the relay stops cleanly on SIGTERM while a delivery hangs', async () => {
   const rx = await receiver(() => null);
   const relay = await relayFor(rx.url, { webhook_timeout_ms: 2000 });
