@@ -46,7 +46,7 @@ TEST_CASE("webhook secrets: whsec_ and 24 to 64 bytes of base64, or a clear erro
   CHECK(parse_webhook_secret("whsec_" + base64_std(std::string(64, 'k'))).ok());
 }
 
-TEST_CASE("webhook URL: http with host, port and path; https refused with the reason") {
+TEST_CASE("webhook URL: http with host, port and path, but https refused with the reason") {
   auto t = parse_webhook_url("http://127.0.0.1:9000/hooks/lantern?x=1");
   REQUIRE(t.ok());
   CHECK(t->host == "127.0.0.1");
