@@ -385,7 +385,7 @@ Result<std::string> Reports::run(std::string_view name, const ReportParams& p, s
     const TicketFacts& t = *waiting[i];
     out["waiting"].push_back({{"id", t.id}, {"category", t.category}, {"lang", t.lang}, {"status", t.status},
                               {"sentiment", round3(t.mood.sentiment)}, {"urgency", round3(t.mood.urgency)}, {"label", t.mood.label},
-                              {"waiting_s", std::max<std::int64_t>(0, now_ms - t.waiting_since_ms) / 1000}});
+                              {"cues", t.mood.cues}, {"waiting_s", std::max<std::int64_t>(0, now_ms - t.waiting_since_ms) / 1000}});
   }
   std::vector<std::pair<std::string, Cluster>> cats(clusters.begin(), clusters.end());
   std::sort(cats.begin(), cats.end(), [](const auto& a, const auto& b) {

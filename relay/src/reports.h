@@ -70,7 +70,8 @@ std::vector<CategoryDeflection> deflection_by_category(const std::vector<Categor
 struct Mood {
   double sentiment = 0;  // -1 (angry) .. +1 (pleased)
   double urgency = 0;    // 0 .. 1
-  std::string label;     // "negative", "neutral", "positive"
+  std::string label = "neutral";  // "negative", "neutral", "positive"
+  std::vector<std::string> cues;  // the words that fired (at most 5): why the agent sees it as angry or urgent
 };
 using MoodScorer = std::function<Mood(std::string_view text, std::string_view lang)>;
 
