@@ -45,10 +45,11 @@ export function stopRelay(r) {
 }
 
 // One request on a fresh connection; resolves {status, headers, text, json, socket info}.
-export function request(port, method, p, { body, headers = {}, tls = null, host = '127.0.0.1' } = {}) {
+// localAddress picks the client's source address (any 127.0.0.x reaches 127.0.0.1).
+export function request(port, method, p, { body, headers = {}, tls = null, host = '127.0.0.1', localAddress } = {}) {
   const mod = tls ? https : http;
   return new Promise((resolve, reject) => {
-    const req = mod.request({ host, port, method, path: p, headers, agent: false, ...(tls || {}) }, (res) => {
+    const req = mod.request({ host, port, method, path: p, headers, agent: false, localAddress, ...(tls || {}) }, (res) => {
       const protocol = res.socket.getProtocol?.(), cipher = res.socket.getCipher?.();
       let data = '';
       res.setEncoding('utf8');
