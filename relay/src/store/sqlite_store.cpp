@@ -28,6 +28,7 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -208,7 +209,8 @@ class SqliteStore final : public Store {
   Result<std::vector<StoredTicket>> list_tickets(std::string_view status, std::size_t limit, std::string_view after_id) override;
   Status set_status(std::string_view ticket_id, std::string_view status, std::int64_t now_ms) override;
   Result<std::vector<Event>> events_after(std::int64_t cursor, std::size_t limit) override;
-  Result<std::vector<std::pair<Event, Delivery>>> due_deliveries(std::int64_t now_ms, std::size_t limit) override;
+  Result<std::vector<std::pair<Event, Delivery>>> due_deliveries(std::int64_t now_ms, std::size_t limit,
+                                                                  std::int64_t lease_ms) override;
   Status record_delivery(std::int64_t event_seq, bool ok, std::string_view error, std::int64_t next_attempt_ms,
                          int max_attempts) override;
   Result<AttachmentRecord> put_attachment(const AttachmentRecord& a) override;
@@ -364,35 +366,57 @@ void SqliteStore::writer_loop() {
   }
 }
 
-void SqliteStore::commit_batch(const std::vector<WriteJob*>& batch) {
+void SqliteStore::commit_batch(const std::vector<WriteJob*>& jobs) {
   Db& db = *writer_db_;
-  auto fail_all = [&](const Error& e) {
-    if (db.in_transaction()) (void)Query(db, "ROLLBACK").run("rollback");
-    for (WriteJob* j : batch) j->done.set_value(e);
-  };
-  if (Status st = Query(db, "BEGIN IMMEDIATE").run("cannot start a transaction"); !st) return fail_all(st.error());
-  std::vector<Status> results(batch.size(), ok_status());
-  std::uint64_t applied = 0;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (Status st = Query(db, "SAVEPOINT job").run("cannot start a write"); !st) return fail_all(st.error());
-    Status st = batch[i]->apply(db);
-    if (st) {
-      if (Status r = Query(db, "RELEASE job").run("cannot finish a write"); !r) return fail_all(r.error());
-      ++applied;
+  std::vector<WriteJob*> batch = jobs;
+  int io_failures = 0;
+  for (;;) {
+    auto fail_all = [&](const Error& e) {
+      if (db.in_transaction()) (void)Query(db, "ROLLBACK").run("rollback");
+      for (WriteJob* j : batch) j->done.set_value(e);
+    };
+    if (Status st = Query(db, "BEGIN IMMEDIATE").run("cannot start a transaction"); !st) return fail_all(st.error());
+    std::vector<Status> results(batch.size(), ok_status());
+    std::uint64_t applied = 0;
+    std::optional<std::size_t> io_failed;
+    std::optional<Error> io_error;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (Status st = Query(db, "SAVEPOINT job").run("cannot start a write"); !st) return fail_all(st.error());
+      Status st = batch[i]->apply(db);
+      if (st) {
+        if (Status r = Query(db, "RELEASE job").run("cannot finish a write"); !r) return fail_all(r.error());
+        ++applied;
+        continue;
+      }
+      // A full disk or an I/O error can leave the transaction unusable: SQLite may have rolled
+      // it all back, or refuse the batch's next writes too (seen with max_page_count). So the
+      // write that hit it fails alone and the others go again in a new transaction.
+      if (st.error().code == ErrorCode::io_error) {
+        io_failed = i;
+        io_error = st.error();
+        break;
+      }
+      if (!db.in_transaction()) return fail_all(st.error());
+      Status r = Query(db, "ROLLBACK TO job").run("cannot undo a write");
+      if (r) r = Query(db, "RELEASE job").run("cannot undo a write");
+      if (!r) return fail_all(r.error());
+      results[i] = st;
+    }
+    if (io_failed) {
+      if (db.in_transaction()) (void)Query(db, "ROLLBACK").run("rollback");
+      batch[*io_failed]->done.set_value(*io_error);
+      batch.erase(batch.begin() + std::ptrdiff_t(*io_failed));
+      // Again and again: the disk is full for everyone, and the callers retry later.
+      if (++io_failures >= 3) return fail_all(*io_error);
+      if (batch.empty()) return;
       continue;
     }
-    // Some I/O errors make SQLite roll back the whole transaction: the batch's earlier writes
-    // are gone with it, so all of them fail (their callers retry, idempotently).
-    if (!db.in_transaction()) return fail_all(st.error());
-    Status r = Query(db, "ROLLBACK TO job").run("cannot undo a write");
-    if (r) r = Query(db, "RELEASE job").run("cannot undo a write");
-    if (!r) return fail_all(r.error());
-    results[i] = st;
+    if (Status st = Query(db, "COMMIT").run("cannot commit"); !st) return fail_all(st.error());
+    commits_ += 1;
+    writes_ += applied;
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(results[i]);
+    return;
   }
-  if (Status st = Query(db, "COMMIT").run("cannot commit"); !st) return fail_all(st.error());
-  commits_ += 1;
-  writes_ += applied;
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(results[i]);
 }
 
 int SqliteStore::on_wal_commit(void* self, sqlite3*, const char*, int pages) {
@@ -475,10 +499,12 @@ Result<std::vector<Event>> SqliteStore::events_after(std::int64_t cursor, std::s
   });
 }
 
-Result<std::vector<std::pair<Event, Delivery>>> SqliteStore::due_deliveries(std::int64_t now_ms, std::size_t limit) {
+Result<std::vector<std::pair<Event, Delivery>>> SqliteStore::due_deliveries(std::int64_t now_ms, std::size_t limit,
+                                                                             std::int64_t lease_ms) {
   using Due = std::vector<std::pair<Event, Delivery>>;
+  if (lease_ms < 0) return invalid("lease_ms: 0 or more expected");
   auto n = std::int64_t(std::min(limit, kMaxList));
-  return read<Due>([&](Db& db) -> Result<Due> {
+  auto select = [&](Db& db) -> Result<Due> {
     Query q(db, "SELECT " EVENT_COLS ", d.attempts, d.next_attempt_ms, d.state, d.last_error FROM deliveries d "
                 "JOIN events e ON e.seq = d.event_seq WHERE d.state = 'pending' AND d.next_attempt_ms <= ?1 "
                 "ORDER BY d.event_seq LIMIT ?2");
@@ -490,6 +516,22 @@ Result<std::vector<std::pair<Event, Delivery>>> SqliteStore::due_deliveries(std:
     }
     if (rc != SQLITE_DONE) return q.error(rc, "cannot read deliveries");
     return out;
+  };
+  if (lease_ms == 0) return read<Due>(select);
+  // A claim is a write; look first so that an idle forwarder's polls cost no fsync.
+  auto any = read<Due>(select);
+  if (!any || any->empty()) return any;
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  std::int64_t until = now_ms > kMax - lease_ms ? kMax : now_ms + lease_ms;
+  return write<Due>([&](Db& db) -> Result<Due> {
+    auto due = select(db);
+    if (!due) return due.error();
+    for (auto& [e, d] : *due) {
+      Query u(db, "UPDATE deliveries SET next_attempt_ms = ?2 WHERE event_seq = ?1");
+      if (Status st = u.bind(e.seq, until).run("cannot lease a delivery"); !st) return st.error();
+      d.next_attempt_ms = until;
+    }
+    return due;
   });
 }
 

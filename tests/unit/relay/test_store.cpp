@@ -1,12 +1,20 @@
-// The relay's SQLite store: idempotency, group commit under concurrency, the event log and
-// deliveries, a full disk, a killed process, and schema versions.
+// The relay's store: idempotency, concurrency, the event log and deliveries, a killed process,
+// run against both backends: "store: ..." on SQLite, "store (postgres): ..." on PostgreSQL (a
+// fresh schema per test case on the server named by LANTERN_PG_URL; those cases are skipped
+// by default and run by the ctest fixture in tests/integration/CMakeLists.txt, which starts a
+// server). Then each backend's own cases: a full disk and schema versions (SQLite); racing
+// stores, out-of-order commits, leases and lost connections (PostgreSQL).
 #include <doctest/doctest.h>
+#include <libpq-fe.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -77,11 +85,80 @@ std::string sql_scalar(const std::string& dir, const std::string& sql) {
   return out;
 }
 
+// Runs SQL on a PostgreSQL server and returns the first value of the last result ("" if none).
+std::string pg_scalar(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
+  REQUIRE_MESSAGE(PQstatus(c) == CONNECTION_OK, PQerrorMessage(c));
+  PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+  PGresult* r = PQexec(c, sql.c_str());
+  ExecStatusType st = PQresultStatus(r);
+  std::string error = PQresultErrorMessage(r);
+  std::string out = st == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "";
+  PQclear(r);
+  PQfinish(c);
+  REQUIRE_MESSAGE((st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK), error);
+  return out;
+}
+
+// The store under test, opened as often as a case needs (reopening sees the same data).
+struct Backend {
+  virtual ~Backend() = default;
+  virtual Result<std::unique_ptr<Store>> try_open() = 0;  // no REQUIRE: also used in a forked child
+  std::unique_ptr<Store> open() {
+    auto s = try_open();
+    REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message));
+    return std::move(*s);
+  }
+  virtual void check_integrity() {}
+};
+
+struct SqliteBackend : Backend {
+  TempDir dir;
+  explicit SqliteBackend(const char* name) : dir(name) {}
+  Result<std::unique_ptr<Store>> try_open() override { return open_sqlite_store(dir.path, {}); }
+  void check_integrity() override { CHECK(sql_scalar(dir.path, "PRAGMA integrity_check") == "ok"); }
+};
+
+// A schema of its own per test case, dropped afterwards; the store's tables go into it through
+// the connection's search_path.
+struct PgBackend : Backend {
+  std::string server, schema, url;
+  PostgresOptions options;
+  explicit PgBackend(const char* name) {
+    const char* env = std::getenv("LANTERN_PG_URL");
+    REQUIRE_MESSAGE(env, "LANTERN_PG_URL is not set: run the postgres cases through ctest (its fixture starts a server)");
+    server = env;
+    schema = std::string("lantern_") + name + "_" + std::to_string(::getpid());
+    pg_scalar(server, "DROP SCHEMA IF EXISTS " + schema + " CASCADE; CREATE SCHEMA " + schema);
+    // application_name: lets a case find its own connections (and only them) on the server.
+    url = server + (server.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema +
+          "&application_name=" + schema;
+  }
+  ~PgBackend() override {
+    PGconn* c = PQconnectdb(server.c_str());
+    PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+    PQclear(PQexec(c, ("DROP SCHEMA IF EXISTS " + schema + " CASCADE").c_str()));
+    PQfinish(c);
+  }
+  Result<std::unique_ptr<Store>> try_open() override { return open_postgres_store(url, options); }
+  std::string scalar(const std::string& sql) { return pg_scalar(url, sql); }
+};
+
+// One body, two test cases: SQLite always, PostgreSQL when the fixture runs it (--no-skip).
+#define STORE_TEST(title, fn)                                                  \
+  TEST_CASE("store: " title) {                                                 \
+    SqliteBackend b(#fn);                                                      \
+    fn(b);                                                                     \
+  }                                                                            \
+  TEST_CASE("store (postgres): " title * doctest::skip()) {                    \
+    PgBackend b(#fn);                                                          \
+    fn(b);                                                                     \
+  }
+
 }  // namespace
 
-TEST_CASE("store: the same key and body returns the first ticket; another body is a conflict") {
-  TempDir dir("idem");
-  auto s = open_store(dir.path);
+static void idempotency(Backend& b) {
+  auto s = b.open();
   CreateResult first = create(*s, new_ticket("key-1"));
   CHECK(first.created);
   CHECK(first.ticket.id.size() == 14);
@@ -107,10 +184,10 @@ TEST_CASE("store: the same key and body returns the first ticket; another body i
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().code == ErrorCode::invalid_argument);
 }
+STORE_TEST("the same key and body returns the first ticket, another body is a conflict", idempotency)
 
-TEST_CASE("store: 16 threads creating 8 repeated keys make exactly one ticket per key") {
-  TempDir dir("concurrent");
-  auto s = open_store(dir.path);
+static void concurrent(Backend& b) {
+  auto s = b.open();
   constexpr int kThreads = 16, kKeys = 8, kRounds = 20;
   std::vector<std::map<std::string, std::string>> seen(kThreads);  // key -> id, per thread
   std::atomic<int> created{0}, failed{0};
@@ -144,10 +221,10 @@ TEST_CASE("store: 16 threads creating 8 repeated keys make exactly one ticket pe
   REQUIRE(all.ok());
   CHECK(all->size() == kKeys);
 }
+STORE_TEST("16 threads creating 8 repeated keys make exactly one ticket per key", concurrent)
 
-TEST_CASE("store: messages, status changes and the event log in cursor order") {
-  TempDir dir("events");
-  auto s = open_store(dir.path);
+static void events(Backend& b) {
+  auto s = b.open();
   CreateResult t = create(*s, new_ticket("k", "{}", 1000));
   auto m1 = s->add_message(t.ticket.id, "user", "it is still missing", 2000);
   REQUIRE(m1.ok());
@@ -211,10 +288,10 @@ TEST_CASE("store: messages, status changes and the event log in cursor order") {
   CHECK(s->list_tickets("", 10, "T-NOSUCHTICKET").error().code == ErrorCode::invalid_argument);
   CHECK(s->list_tickets("lost", 10, "").error().code == ErrorCode::invalid_argument);
 }
+STORE_TEST("messages, status changes and the event log in cursor order", events)
 
-TEST_CASE("store: deliveries are due, retried, and dead after max attempts") {
-  TempDir dir("deliveries");
-  auto s = open_store(dir.path);
+static void deliveries(Backend& backend) {
+  auto s = backend.open();
   CreateResult a = create(*s, new_ticket("a", "{}", 1000));
   CreateResult b = create(*s, new_ticket("b", "{}", 1000));
   auto due = s->due_deliveries(1000, 10);
@@ -248,10 +325,10 @@ TEST_CASE("store: deliveries are due, retried, and dead after max attempts") {
   CHECK(s->stats()->dead_deliveries == 1);
   CHECK(s->record_delivery(999, true, "", 0, 3).error().code == ErrorCode::invalid_argument);
 }
+STORE_TEST("deliveries are due, retried, and dead after max attempts", deliveries)
 
-TEST_CASE("store: attachments are deduplicated by sha256") {
-  TempDir dir("attachments");
-  auto s = open_store(dir.path);
+static void attachments(Backend& b) {
+  auto s = b.open();
   AttachmentRecord a{"", std::string(64, 'a'), "image/png", 1234, 1000, "blobs/aa"};
   auto first = s->put_attachment(a);
   REQUIRE(first.ok());
@@ -272,6 +349,7 @@ TEST_CASE("store: attachments are deduplicated by sha256") {
   CHECK_FALSE(s->get_attachment("A-NONE")->has_value());
   CHECK(s->put_attachment({"", "not-hex", "image/png", 1, 1, "x"}).error().code == ErrorCode::invalid_argument);
 }
+STORE_TEST("attachments are deduplicated by sha256", attachments)
 
 TEST_CASE("store: a full disk fails only the write that did not fit, and the store stays healthy") {
   TempDir dir("full");
@@ -316,21 +394,17 @@ TEST_CASE("store: a full disk fails only the write that did not fit, and the sto
   CHECK(sql_scalar(dir.path, "PRAGMA integrity_check") == "ok");
 }
 
-TEST_CASE("store: everything survives reopening, and the event cursor continues") {
-  TempDir dir("reopen");
+static void reopen(Backend& b) {
   std::string id;
   std::int64_t last_seq = 0;
   {
-    auto s = open_store(dir.path);
+    auto s = b.open();
     CreateResult t = create(*s, new_ticket("k"));
     id = t.ticket.id;
     REQUIRE(s->add_message(id, "user", "hello", 2000).ok());
     last_seq = s->events_after(0, 10)->back().seq;
-    auto again = open_sqlite_store(dir.path, {});  // a second opener of the same folder
-    REQUIRE_FALSE(again.ok());
-    CHECK(again.error().message.find("another process") != std::string::npos);
   }
-  auto s = open_store(dir.path);
+  auto s = b.open();
   auto t = s->get_ticket(id);
   REQUIRE(t.ok());
   REQUIRE(t->has_value());
@@ -342,6 +416,47 @@ TEST_CASE("store: everything survives reopening, and the event cursor continues"
   REQUIRE(ev->size() == 1);
   CHECK(ev->front().seq > last_seq);
 }
+STORE_TEST("everything survives reopening, and the event cursor continues", reopen)
+
+TEST_CASE("store: a second process on the same folder is refused") {
+  TempDir dir("second");
+  auto s = open_store(dir.path);
+  auto again = open_sqlite_store(dir.path, {});  // a second opener of the same folder
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().message.find("another process") != std::string::npos);
+}
+
+// Claims (lease_ms > 0) are what lets several forwarders share one outbox.
+static void leases(Backend& b) {
+  auto s = b.open();
+  for (int i = 0; i < 5; ++i) create(*s, new_ticket("lease-" + std::to_string(i), "{}", 1000));
+  auto first = s->due_deliveries(1000, 3, 60'000);
+  REQUIRE(first.ok());
+  REQUIRE(first->size() == 3);
+  CHECK((*first)[0].second.next_attempt_ms == 61'000);
+  auto second = s->due_deliveries(1000, 10, 60'000);  // only the two nobody holds
+  REQUIRE(second.ok());
+  REQUIRE(second->size() == 2);
+  std::set<std::int64_t> seqs;
+  for (const auto& d : *first) seqs.insert(d.first.seq);
+  for (const auto& d : *second) seqs.insert(d.first.seq);
+  CHECK(seqs.size() == 5);
+  CHECK(s->due_deliveries(60'999, 10, 60'000)->empty());
+  CHECK(s->due_deliveries(60'999, 10)->empty());  // a look sees the leases too
+  // Recorded attempts end the lease: a failure is due at its own next attempt.
+  REQUIRE(s->record_delivery((*first)[0].first.seq, true, "", 0, 3).ok());
+  REQUIRE(s->record_delivery((*first)[1].first.seq, false, "HTTP 500", 2000, 3).ok());
+  auto retry = s->due_deliveries(2000, 10, 60'000);
+  REQUIRE(retry->size() == 1);
+  CHECK(retry->front().first.seq == (*first)[1].first.seq);
+  CHECK(retry->front().second.attempts == 1);
+  // A claimer that never reports (it died): due again when its lease ends.
+  auto expired = s->due_deliveries(61'000, 10, 60'000);
+  REQUIRE(expired.ok());
+  CHECK(expired->size() == 3);
+  CHECK(s->due_deliveries(1000, 10, -1).error().code == ErrorCode::invalid_argument);
+}
+STORE_TEST("claimed deliveries go to one caller until the lease ends or an attempt is recorded", leases)
 
 TEST_CASE("store: a database from a newer relay is refused with a clear error") {
   TempDir dir("version");
@@ -406,8 +521,7 @@ TEST_CASE("store: a version 1 database (with stored token hashes) is migrated an
   CHECK(sql_scalar(dir.path, "PRAGMA integrity_check") == "ok");
 }
 
-TEST_CASE("store: a process killed with SIGKILL loses no acknowledged ticket") {
-  TempDir dir("sigkill");
+static void sigkill(Backend& b) {
   int fds[2];
   REQUIRE(::pipe(fds) == 0);
   pid_t child = ::fork();
@@ -416,7 +530,7 @@ TEST_CASE("store: a process killed with SIGKILL loses no acknowledged ticket") {
     // The child: 8 threads create tickets as fast as they can and report each one only after
     // create_ticket returned, i.e. after the store acknowledged it.
     ::close(fds[0]);
-    auto s = open_sqlite_store(dir.path, {});
+    auto s = b.try_open();
     if (!s) ::_exit(3);
     std::vector<std::thread> pool;
     for (int t = 0; t < 8; ++t) {
@@ -448,7 +562,7 @@ TEST_CASE("store: a process killed with SIGKILL loses no acknowledged ticket") {
   REQUIRE(acked.size() >= 2000);
   INFO("acknowledged before SIGKILL: " << acked.size());
 
-  auto s = open_store(dir.path);
+  auto s = b.open();
   for (const auto& [k, tid] : acked) {
     auto t = s->get_ticket(tid);
     REQUIRE(t.ok());
@@ -473,5 +587,224 @@ TEST_CASE("store: a process killed with SIGKILL loses no acknowledged ticket") {
   CHECK(st->events == listed);
   CHECK(st->pending_deliveries == listed);
   s.reset();
-  CHECK(sql_scalar(dir.path, "PRAGMA integrity_check") == "ok");
+  b.check_integrity();
+}
+STORE_TEST("a process killed with SIGKILL loses no acknowledged ticket", sigkill)
+
+// The cursor under concurrent writers: every event seen once, in increasing seq, none skipped.
+static void poller(Backend& b) {
+  auto s = b.open();
+  constexpr int kWriters = 8, kTickets = 60;
+  std::atomic<bool> done{false};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < kWriters; ++t) {
+    pool.emplace_back([&, t] {
+      for (int i = 0; i < kTickets; ++i) {
+        auto r = s->create_ticket(new_ticket("poll-" + std::to_string(t) + "-" + std::to_string(i)));
+        if (r && i % 3 == 0) (void)s->add_message(r->ticket.id, "user", "more", 2000);
+      }
+    });
+  }
+  std::vector<Event> seen;
+  std::int64_t cursor = 0;
+  auto drain = [&] {
+    for (;;) {
+      auto ev = s->events_after(cursor, 50);
+      REQUIRE(ev.ok());
+      if (ev->empty()) return;
+      for (auto& e : *ev) {
+        CHECK(e.seq > cursor);
+        cursor = e.seq;
+        seen.push_back(std::move(e));
+      }
+    }
+  };
+  std::thread watcher([&] {
+    while (!done) {
+      for (;;) {
+        auto ev = s->events_after(cursor, 50);
+        if (!ev || ev->empty()) break;
+        for (auto& e : *ev) {
+          if (e.seq <= cursor) done = true;  // checked again below
+          cursor = e.seq;
+          seen.push_back(std::move(e));
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  for (auto& th : pool) th.join();
+  done = true;
+  watcher.join();
+  drain();
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < seen.size(); ++i) {
+    ids.insert(seen[i].id);
+    if (i > 0) CHECK(seen[i].seq > seen[i - 1].seq);
+  }
+  auto st = s->stats();
+  REQUIRE(st.ok());
+  CHECK(ids.size() == seen.size());   // none twice
+  CHECK(seen.size() == st->events);  // none missed
+  CHECK(st->tickets == kWriters * kTickets);
+}
+STORE_TEST("a poller following the cursor during concurrent writes sees every event once", poller)
+
+// [SECTION] PostgreSQL only
+
+TEST_CASE("store: a PostgreSQL server that cannot be reached is an io_error naming it, not the password") {
+  auto s = open_postgres_store("postgresql://lantern:s3cret-pw@127.0.0.1:1/lantern_db", {});
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code == ErrorCode::io_error);
+  CHECK(s.error().message.find("cannot connect to the PostgreSQL store at 127.0.0.1:1/lantern_db") == 0);
+  CHECK(s.error().message.find("s3cret-pw") == std::string::npos);
+  auto bad = open_store("mysql://lantern:s3cret-pw@db/x", "unused");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == ErrorCode::invalid_argument);
+  CHECK(bad.error().message.find("s3cret-pw") == std::string::npos);
+  TempDir dir("factory");
+  auto sqlite = open_store("", dir.path);
+  REQUIRE(sqlite.ok());
+  CHECK(std::filesystem::exists(dir.path + "/relay.db"));
+}
+
+TEST_CASE("store (postgres): two stores (two relays) racing the same keys make one ticket per key" * doctest::skip()) {
+  PgBackend b("race");
+  auto s1 = b.open(), s2 = b.open();
+  constexpr int kThreads = 8, kKeys = 25;
+  std::vector<std::map<std::string, std::string>> seen(kThreads);
+  std::atomic<int> created{0}, failed{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < kThreads; ++t) {
+    pool.emplace_back([&, t] {
+      Store& s = t % 2 ? *s1 : *s2;
+      for (int k = 0; k < kKeys; ++k) {
+        std::string key = "race-" + std::to_string(k);
+        auto r = s.create_ticket(new_ticket(key, "{\"k\":\"" + key + "\"}"));
+        if (!r) {
+          ++failed;
+          continue;
+        }
+        if (r->created) ++created;
+        seen[std::size_t(t)][key] = r->ticket.id;
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  CHECK(failed == 0);
+  CHECK(created == kKeys);
+  for (int t = 1; t < kThreads; ++t) CHECK(seen[std::size_t(t)] == seen[0]);
+  auto st = s1->stats();
+  CHECK(st->tickets == kKeys);
+  CHECK(st->events == kKeys);
+  CHECK(st->pending_deliveries == kKeys);
+}
+
+TEST_CASE("store (postgres): an event that commits after a later one still comes after the cursor" * doctest::skip()) {
+  PgBackend b("late");
+  auto s = b.open();
+  CreateResult t = create(*s, new_ticket("late"));
+  // A transaction that inserted an event (taking the smaller internal number) stays open ...
+  PGconn* held = PQconnectdb(b.url.c_str());
+  REQUIRE(PQstatus(held) == CONNECTION_OK);
+  PQclear(PQexec(held, "BEGIN"));
+  PGresult* ins = PQexec(held, ("INSERT INTO events(id, type, ticket_id, payload_json, created_ms) VALUES "
+                                "('late-event', 'message.created', '" + t.ticket.id + "', '{}', 1)").c_str());
+  CHECK(PQresultStatus(ins) == PGRES_COMMAND_OK);
+  PQclear(ins);
+  // ... while a later event commits, and a poller reads up to it.
+  REQUIRE(s->add_message(t.ticket.id, "user", "after", 2000).ok());
+  auto ev = s->events_after(0, 100);
+  REQUIRE(ev.ok());
+  REQUIRE(ev->size() == 2);
+  std::int64_t cursor = ev->back().seq;
+  CHECK(ev->back().type == "message.created");
+  // The held transaction commits: its event must come after the poller's cursor.
+  PGresult* commit = PQexec(held, "COMMIT");
+  CHECK(PQresultStatus(commit) == PGRES_COMMAND_OK);
+  PQclear(commit);
+  PQfinish(held);
+  auto tail = s->events_after(cursor, 100);
+  REQUIRE(tail.ok());
+  REQUIRE(tail->size() == 1);
+  CHECK(tail->front().id == "late-event");
+  CHECK(tail->front().seq > cursor);
+}
+
+TEST_CASE("store (postgres): forwarders of two relays claiming at once never get the same delivery" * doctest::skip()) {
+  PgBackend b("claims");
+  auto s1 = b.open(), s2 = b.open();
+  constexpr int kTickets = 120;
+  for (int i = 0; i < kTickets; ++i) create(*s1, new_ticket("claim-" + std::to_string(i), "{}", 1000));
+  std::mutex mu;
+  std::vector<std::int64_t> claimed;
+  std::atomic<int> errors{0};
+  std::vector<std::thread> pool;
+  for (int t = 0; t < 4; ++t) {
+    pool.emplace_back([&, t] {
+      Store& s = t % 2 ? *s1 : *s2;
+      for (;;) {
+        auto due = s.due_deliveries(5000, 7, 60'000);
+        if (!due) {
+          ++errors;
+          return;
+        }
+        if (due->empty()) return;
+        for (const auto& [e, d] : *due) {
+          {
+            std::lock_guard<std::mutex> lk(mu);
+            claimed.push_back(e.seq);
+          }
+          if (!s.record_delivery(e.seq, true, "", 0, 3)) ++errors;
+        }
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  CHECK(errors == 0);
+  std::set<std::int64_t> unique(claimed.begin(), claimed.end());
+  CHECK(unique.size() == claimed.size());
+  CHECK(claimed.size() == kTickets);
+  CHECK(s1->stats()->pending_deliveries == 0);
+}
+
+TEST_CASE("store (postgres): connections the server dropped are replaced" * doctest::skip()) {
+  PgBackend b("dropped");
+  auto s = b.open();
+  CreateResult t = create(*s, new_ticket("dropped"));
+  auto kill_ours = [&] {
+    pg_scalar(b.server, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '" + b.schema + "'");
+  };
+  kill_ours();
+  // Idempotent calls retry once on a new connection: the caller sees nothing.
+  auto got = s->get_ticket(t.ticket.id);
+  REQUIRE_MESSAGE(got.ok(), (got.ok() ? "" : got.error().message));
+  CHECK(got->has_value());
+  kill_ours();
+  CHECK(create(*s, new_ticket("dropped-2")).created);
+  // Adding a message is not retried (it might have committed): a clear io_error, then it works.
+  kill_ours();
+  auto lost = s->add_message(t.ticket.id, "user", "x", 2000);
+  REQUIRE_FALSE(lost.ok());
+  CHECK(lost.error().code == ErrorCode::io_error);
+  CHECK(lost.error().message.find("cannot be reached") != std::string::npos);
+  CHECK(s->add_message(t.ticket.id, "user", "x", 2000).ok());
+}
+
+TEST_CASE("store (postgres): a newer schema and another application's tables are refused" * doctest::skip()) {
+  {
+    PgBackend b("newer");
+    b.open().reset();
+    b.scalar("UPDATE lantern_meta SET value = '99' WHERE key = 'schema_version'");
+    auto s = b.try_open();
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error().code == ErrorCode::bad_format);
+    CHECK(s.error().message.find("has schema version 99, newer than this lantern-relay understands (1)") != std::string::npos);
+  }
+  PgBackend other("foreign");
+  other.scalar("CREATE TABLE tickets(x integer)");
+  auto s = other.try_open();
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error().code == ErrorCode::bad_format);
+  CHECK(s.error().message.find("not a Lantern relay store") != std::string::npos);
 }

@@ -1,19 +1,25 @@
 // The relay's store: tickets, their messages, the event log the forwarder reads, webhook
-// deliveries and attachment records. The default backend is one SQLite database (WAL) in the
-// relay's data folder; a PostgreSQL backend may implement the same interface for scale-out.
+// deliveries and attachment records. Two backends implement it with the same guarantees:
+// SQLite (WAL) in the relay's data folder, the default, for one relay; and PostgreSQL (libpq),
+// for several relays sharing one database (scale-out). open_store() picks one from --store.
 //
 // [SECTION] Records
 // [SECTION] Store
 // [SECTION] SQLite backend
+// [SECTION] PostgreSQL backend
+// [SECTION] Choosing a backend
 //
 // Durability: a write returns only after its transaction is on disk (fsync'd), so whatever the
-// relay acknowledged survives a crash or a power cut. Errors: io_error for the disk (its message
-// says "the store's disk is full" when it is), invalid_argument for a missing ticket or a bad
-// value, duplicate for an idempotency key reused with another body, bad_format for a database
-// this build cannot read.
-// Threading: every method may be called from any thread at once. Writes go through one writer
-// thread that commits concurrent calls together (group commit: one fsync for many tickets);
-// reads use a pool of read connections and see every write that returned before they began.
+// relay acknowledged survives a crash or a power cut. Errors: io_error for the disk or the
+// database server (its message says "the store's disk is full" when it is, and names the
+// server when it cannot be reached), invalid_argument for a missing ticket or a bad value,
+// duplicate for an idempotency key reused with another body, bad_format for a database this
+// build cannot read.
+// Threading: every method may be called from any thread at once. SQLite: writes go through one
+// writer thread that commits concurrent calls together (group commit: one fsync for many
+// tickets); reads use a pool of read connections. PostgreSQL: a pool of connections, each call
+// one transaction; the server groups concurrent commits itself. Reads see every write that
+// returned before they began.
 // Returned records are copies: they stay valid after the store is gone.
 #pragma once
 #include <cstdint>
@@ -77,7 +83,9 @@ struct Message {
 //   message.created        {"ticket_id","message_id","author","body"}
 //   ticket.status_changed  {"ticket_id","from","to"}
 struct Event {
-  std::int64_t seq = 0;  // the cursor: strictly increasing, never reused
+  // The cursor: strictly increasing, never reused, and a poller that saw seq N never later finds
+  // a new event below N (PostgreSQL: seqs are assigned after commit, see pg_store.cpp).
+  std::int64_t seq = 0;
   std::string id;        // random UUID (v4 form): receivers drop duplicates by it
   std::string type;
   std::string ticket_id;
@@ -105,10 +113,11 @@ struct AttachmentRecord {
 
 struct StoreStats {
   std::uint64_t tickets = 0, pending_deliveries = 0, dead_deliveries = 0, events = 0;
-  // Since open: writes committed and the transactions (fsyncs) that carried them;
-  // writes / commits is the group-commit factor.
+  // Since open, by this process: writes committed and the transactions (fsyncs) that carried
+  // them; writes / commits is the group-commit factor (PostgreSQL: one transaction per write,
+  // the server groups their fsyncs).
   std::uint64_t writes = 0, commits = 0;
-  std::uint64_t wal_pages = 0;  // the WAL's length after the last commit; stays small while checkpoints keep up
+  std::uint64_t wal_pages = 0;  // SQLite: the WAL's length after the last commit; stays small while checkpoints keep up
 };
 
 // [SECTION] Store
@@ -137,9 +146,13 @@ class Store {
   virtual Status set_status(std::string_view ticket_id, std::string_view status, std::int64_t now_ms) = 0;
   // Events with seq > cursor, oldest first; limit is capped at 1000.
   virtual Result<std::vector<Event>> events_after(std::int64_t cursor, std::size_t limit) = 0;
-  // Pending deliveries with next_attempt_ms <= now_ms, oldest event first. Meant for one
-  // forwarder: two callers would both get the same deliveries.
-  virtual Result<std::vector<std::pair<Event, Delivery>>> due_deliveries(std::int64_t now_ms, std::size_t limit) = 0;
+  // Pending deliveries with next_attempt_ms <= now_ms, oldest event first.
+  // lease_ms = 0 only looks: every caller gets the same deliveries (one forwarder, or a gauge).
+  // lease_ms > 0 claims them: their next_attempt_ms becomes now_ms + lease_ms (returned as such),
+  // so concurrent callers (several relays' forwarders on PostgreSQL) never get the same delivery;
+  // the claimer reports with record_delivery, or the delivery is due again once the lease ends.
+  virtual Result<std::vector<std::pair<Event, Delivery>>> due_deliveries(std::int64_t now_ms, std::size_t limit,
+                                                                          std::int64_t lease_ms = 0) = 0;
   // Records one attempt: ok -> delivered; otherwise retried at next_attempt_ms, or dead once
   // attempts reach max_attempts. An attempt on a delivery that is no longer pending is ignored.
   virtual Status record_delivery(std::int64_t event_seq, bool ok, std::string_view error, std::int64_t next_attempt_ms,
@@ -163,5 +176,31 @@ struct SqliteOptions {
 // Opens (creating if needed) `dir`/relay.db. Fails with bad_format if the database was written
 // by a newer relay (schema version), and with io_error if another process holds `dir`.
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& dir, const SqliteOptions& options);
+
+// [SECTION] PostgreSQL backend
+
+struct PostgresOptions {
+  std::size_t pool_size = 8;  // connections, opened as needed; callers beyond it wait for one
+  int connect_timeout_s = 5;  // per connection attempt (unless the URL sets connect_timeout)
+};
+
+// Connects to `url` (postgresql://user:password@host:port/db?param=..., libpq's URI syntax) and
+// creates the schema in the connection's search_path on first use. Several relays may open the
+// same database at once. io_error names the server (never the password) when it cannot be
+// reached; bad_format if the database holds tables that are not a Lantern store's, or a newer
+// schema. Commits are durable before they return: the store sets synchronous_commit = on for its
+// sessions whatever the server's default.
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url, const PostgresOptions& options);
+
+// [SECTION] Choosing a backend
+
+struct StoreOptions {
+  SqliteOptions sqlite;
+  PostgresOptions postgres;
+};
+
+// spec "" (or "sqlite"): SQLite in data_dir. "postgresql://..." or "postgres://...": PostgreSQL.
+// Anything else is invalid_argument.
+Result<std::unique_ptr<Store>> open_store(const std::string& spec, const std::string& data_dir, const StoreOptions& options = {});
 
 }  // namespace lantern::relay
