@@ -145,6 +145,10 @@ std::string A11yTree::to_json() const {
       }
       j += ']';
     }
+    if (!n.action.empty()) {
+      j += ",\"action\":";
+      search::append_json_string(j, n.action);
+    }
     if (n.level) j += ",\"level\":" + std::to_string(n.level);
     if (n.role == Role::checkbox || n.role == Role::radio) j += n.checked ? ",\"checked\":true" : ",\"checked\":false";
     if (n.invalid) j += ",\"invalid\":true";

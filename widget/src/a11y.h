@@ -24,6 +24,7 @@ struct A11yNode {
   std::string description;  // help or the field's error message (aria-describedby)
   std::string placeholder;
   std::vector<std::pair<std::string, std::string>> options;  // combobox: value, label
+  std::string action;     // what the mirror must do itself on activation: "pick-image" (file picker)
   int level = 0;          // heading level
   bool checked = false, invalid = false, disabled = false, multiline = false, focused = false;
   bool required = false;
@@ -44,6 +45,7 @@ class A11yTree {
   A11yNode& describe(std::uint32_t id, Role role, std::string name);
   // Text that is not an item (headings, paragraphs, status lines) with the rectangle it took.
   A11yNode& add_text(Role role, std::string text, float x0, float y0, float x1, float y1);
+  A11yNode& last() { return described_.back(); }  // the node described last (after describe())
   void set_content_height(float h) { content_height_ = h; }
   void end_frame(std::uint32_t focused_id);
 

@@ -523,7 +523,9 @@ void draw_attachments(Ui& ui, App& app, const forms::Field& f, const char* err) 
   }
   if (!remove.empty()) app.remove_image(remove);
   if (f.max_files <= 0 || n < f.max_files) {
-    if (ui.button(app.S("contact.add_screenshot"), (f.id + "-add").c_str())) {
+    bool pick = ui.button(app.S("contact.add_screenshot"), (f.id + "-add").c_str());
+    ui.tree.last().action = "pick-image";  // the mirror opens the file picker within the click
+    if (pick) {
       std::string field = f.id;
       App* a = &app;
       app.platform().pick_image([a, field](PickedImage img) { a->add_image(field, std::move(img)); });

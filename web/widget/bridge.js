@@ -1,0 +1,447 @@
+// The widget page's JavaScript: boots the WebAssembly, gives it storage (IndexedDB), HTTP (fetch),
+// images (createImageBitmap + canvas), and mirrors its accessibility tree as real DOM elements over
+// the canvas. The mirror is also the text bridge: a mirrored <input>/<textarea> is a real text
+// field, so IME composition, paste, autofill and mobile keyboards work, and its value and caret are
+// sent to the ImGui item. Embedding contract (query parameters, postMessage): docs/WIDGET.md.
+(function () {
+  "use strict";
+  var params = new URLSearchParams(location.search);
+  var M = null;              // the Emscripten module
+  var started = false, readySent = false;
+  var pending = 0, raf = 0, timer = 0;
+  var nodes = new Map();     // id -> {el, node}
+  var layer, fixedLayer, descBox, fileInput;
+  var A11Y = { activate: 0, focus: 1, blur: 2, setValue: 3 };
+
+  // [SECTION] Storage: an in-memory map loaded from IndexedDB before start, written through.
+  // Durability caveat: put() returns before IndexedDB has committed (a few ms); see docs/WIDGET.md.
+  var store = new Map(), db = null;
+  function openDb() {
+    return new Promise(function (resolve) {
+      if (!self.indexedDB) return resolve(null);
+      var req;
+      try { req = indexedDB.open("lantern-widget", 1); } catch (e) { return resolve(null); }
+      req.onupgradeneeded = function () { req.result.createObjectStore("kv"); };
+      req.onsuccess = function () { resolve(req.result); };
+      req.onerror = function () { resolve(null); };
+    });
+  }
+  function loadStore() {
+    return openDb().then(function (d) {
+      db = d;
+      if (!db) return;
+      return new Promise(function (resolve) {
+        var tx = db.transaction("kv", "readonly"), os = tx.objectStore("kv");
+        var cur = os.openCursor();
+        cur.onsuccess = function () {
+          var c = cur.result;
+          if (c) { store.set(String(c.key), String(c.value)); c.continue(); } else resolve();
+        };
+        cur.onerror = function () { resolve(); };
+      });
+    });
+  }
+  function dbWrite(fn) {
+    if (!db) return;
+    try { var tx = db.transaction("kv", "readwrite"); fn(tx.objectStore("kv")); } catch (e) { /* storage disabled: memory only */ }
+  }
+
+  // [SECTION] Frames on demand (idle is idle)
+  function request(n) {
+    pending = Math.max(pending, n || 1);
+    if (!raf && started) raf = requestAnimationFrame(tick);
+  }
+  function tick() {
+    raf = 0;
+    var canvas = document.getElementById("canvas");
+    var dpr = window.devicePixelRatio || 1;
+    var w = window.innerWidth, h = window.innerHeight;
+    if (canvas.width !== Math.round(w * dpr) || canvas.height !== Math.round(h * dpr)) {
+      canvas.width = Math.round(w * dpr);
+      canvas.height = Math.round(h * dpr);
+    }
+    var more = M._lw_frame(w, h, dpr, window.scrollY);
+    pending = Math.max(pending - 1, more);
+    if (!readySent && M._lw_screen() >= 2) {
+      readySent = true;
+      postToHost({ lantern: 1, type: "ready" });
+    }
+    if (pending > 0) raf = requestAnimationFrame(tick);
+    else armTimer();
+  }
+  function armTimer() {
+    clearTimeout(timer);
+    var ms = M._lw_next_timer();
+    if (ms >= 0) timer = setTimeout(function () { M._lw_pump(); request(2); }, Math.min(ms + 5, 2147483000));
+  }
+
+  // [SECTION] Strings in and out of the heap
+  function withString(s, fn) {
+    var n = M.lengthBytesUTF8(s) + 1, p = M._malloc(n);
+    M.stringToUTF8(s, p, n);
+    try { return fn(p); } finally { M._free(p); }
+  }
+  function withBytes(bytes, fn) {
+    var p = M._malloc(Math.max(1, bytes.length));
+    M.HEAPU8.set(bytes, p);
+    try { return fn(p); } finally { M._free(p); }
+  }
+  function utf8Offset(s, i) { return new TextEncoder().encode(s.slice(0, i)).length; }
+  function sendA11y(id, kind, value, s0, s1) {
+    withString(value || "", function (p) { M._lw_a11y(id >>> 0, kind, p, s0 === undefined ? -1 : s0, s1 === undefined ? -1 : s1); });
+    request(3);
+  }
+
+  // [SECTION] The host page
+  function postToHost(msg) {
+    if (window.parent && window.parent !== window) window.parent.postMessage(msg, "*");
+    window.dispatchEvent(new CustomEvent("lantern", { detail: msg }));  // for same-page use and tests
+  }
+  window.addEventListener("message", function (e) {
+    var d = e.data;
+    if (!d || typeof d !== "object" || d.lantern !== 1 || e.source === window) return;
+    if (d.type === "theme") applyTheme(d.accent, d.mode);
+    if (!M || !started) { queued.push(d); return; }
+    withString(JSON.stringify(d), function (p) { M._lw_host_message(p); });
+    request(3);
+  });
+  var queued = [];
+  function applyTheme(accent, mode) {
+    if (accent && /^#[0-9a-fA-F]{6}$/.test(accent)) document.documentElement.style.setProperty("--lw-accent", accent);
+    if (mode) document.body.classList.toggle("lw-dark", mode === "dark");
+  }
+
+  // [SECTION] HTTP through fetch
+  function http(id, method, url, headers, body) {
+    var init = { method: method, headers: headers, cache: "no-store" };
+    if (method !== "GET" && method !== "HEAD") init.body = body;
+    fetch(url, init).then(function (r) {
+      var ra = r.headers.get("Retry-After");
+      var retry = ra ? (isNaN(+ra) ? Math.max(0, Date.parse(ra) - Date.now()) : +ra * 1000) : 0;
+      return r.arrayBuffer().then(function (b) { done(id, r.status, new Uint8Array(b), "", retry); });
+    }).catch(function (e) { done(id, 0, new Uint8Array(0), String(e && e.message || e), 0); });
+  }
+  function done(id, status, bytes, error, retry) {
+    withBytes(bytes, function (p) {
+      withString(error, function (e) { M._lw_http_done(id, status, p, bytes.length, e, retry); });
+    });
+    request(3);
+  }
+
+  // [SECTION] Images: decoded, turned upright (EXIF), shrunk to 2000 px and re-encoded in the browser
+  var MAX_BYTES = 20 << 20, MAX_PIXELS = 40e6, MAX_SIDE = 2000;
+  function imageError(msg) {
+    withString(msg, function (p) { M._lw_image(0, 0, 0, p); });
+    request(3);
+  }
+  function takeImage(blob) {
+    var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
+    if (!/^image\/(png|jpeg|webp)$/.test(blob.type || "")) {
+      return imageError(zh ? "请选择 PNG、JPEG 或 WebP 格式的图片。" : "Please choose a PNG, JPEG or WebP image.");
+    }
+    if (blob.size > MAX_BYTES) return imageError(zh ? "图片太大（最大 20 MB）。" : "This image is too large (20 MB at most).");
+    createImageBitmap(blob, { imageOrientation: "from-image" }).then(function (bmp) {
+      if (bmp.width * bmp.height > MAX_PIXELS) return imageError(zh ? "图片像素太多（最多 4000 万像素）。" : "This image has too many pixels (40 megapixels at most).");
+      var s = Math.min(1, MAX_SIDE / Math.max(bmp.width, bmp.height));
+      var w = Math.max(1, Math.round(bmp.width * s)), h = Math.max(1, Math.round(bmp.height * s));
+      var c = document.createElement("canvas");
+      c.width = w; c.height = h;
+      var g = c.getContext("2d");
+      g.drawImage(bmp, 0, 0, w, h);
+      var px = g.getImageData(0, 0, w, h).data;
+      withBytes(px, function (p) { withString("", function (e) { M._lw_image(w, h, p, e); }); });
+      request(3);
+    }).catch(function () {
+      imageError(zh ? "无法读取这张图片，它可能已损坏。请换一张截图。" : "This image could not be read; it may be damaged. Please try another screenshot.");
+    });
+  }
+  function encodeImage(id, w, h, rgba) {
+    var c = document.createElement("canvas");
+    c.width = w; c.height = h;
+    c.getContext("2d").putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer), w, h), 0, 0);
+    // toBlob writes pixels only: no EXIF, GPS or other metadata survives.
+    c.toBlob(function (b) {
+      if (!b) return encoded(id, new Uint8Array(0), "", "the browser could not encode the image");
+      b.arrayBuffer().then(function (buf) { encoded(id, new Uint8Array(buf), b.type, ""); });
+    }, "image/webp", 0.85);
+  }
+  function encoded(id, bytes, type, error) {
+    withBytes(bytes, function (p) {
+      withString(type, function (t) { withString(error, function (e) { M._lw_encoded(id, p, bytes.length, t, e); }); });
+    });
+    request(3);
+  }
+
+  // [SECTION] The accessibility mirror
+  var TAGS = { button: "button", link: "a", checkbox: "input", combobox: "select", heading: "h2", text: "p", status: "div", alert: "div", img: "div" };
+  function create(n) {
+    var el;
+    if (n.role === "textbox") el = document.createElement(n.multiline ? "textarea" : "input");
+    else if (n.role === "heading") el = document.createElement("h" + Math.min(6, Math.max(1, n.level || 2)));
+    else el = document.createElement(TAGS[n.role] || "div");
+    el.dataset.lwId = n.id;
+    if (n.role === "button") el.type = "button";
+    if (n.role === "link") el.href = "#";
+    if (n.role === "checkbox") el.type = "checkbox";
+    if (n.role === "textbox" && !n.multiline) { el.type = "text"; el.autocomplete = "off"; el.spellcheck = false; }
+    if (n.role === "status" || n.role === "alert" || n.role === "img") el.setAttribute("role", n.role);
+    if (n.role === "heading") el.tabIndex = -1;
+    wire(el);
+    return el;
+  }
+  function idOf(el) { return +el.dataset.lwId; }
+  function wire(el) {
+    var tag = el.tagName;
+    if (tag === "BUTTON" || tag === "A") {
+      el.addEventListener("click", function (e) {
+        e.preventDefault();
+        var rec = nodes.get(idOf(el));
+        if (rec && rec.node.action === "pick-image") fileInput.click();  // within the user's click
+        sendA11y(idOf(el), A11Y.activate);
+      });
+    } else if (tag === "INPUT" && el.type === "checkbox") {
+      el.addEventListener("change", function () { sendA11y(idOf(el), A11Y.activate); });
+    } else if (tag === "SELECT") {
+      el.addEventListener("change", function () { sendA11y(idOf(el), A11Y.setValue, el.value); });
+    } else if (tag === "INPUT" || tag === "TEXTAREA") {
+      var composing = false;
+      var sync = function () {
+        if (composing) return;
+        var v = el.value;
+        sendA11y(idOf(el), A11Y.setValue, v, utf8Offset(v, el.selectionStart), utf8Offset(v, el.selectionEnd));
+      };
+      el.addEventListener("focus", function () { sendA11y(idOf(el), A11Y.focus); setTimeout(sync, 0); });
+      el.addEventListener("blur", function () { sendA11y(idOf(el), A11Y.blur); });
+      el.addEventListener("compositionstart", function () { composing = true; });
+      el.addEventListener("compositionend", function () { composing = false; sync(); });
+      el.addEventListener("input", function (e) { if (!e.isComposing) sync(); });
+      el.addEventListener("select", sync);
+      el.addEventListener("keyup", function (e) { if (!e.isComposing && e.keyCode !== 229) sync(); });
+      el.addEventListener("mouseup", sync);
+    }
+    el.addEventListener("mousemove", forwardMouse);
+    el.addEventListener("wheel", function () { request(2); }, { passive: true });
+  }
+  function place(el, n) {
+    var r = n.rect;
+    el.style.left = r[0] + "px";
+    el.style.top = r[1] + "px";
+    el.style.width = Math.max(1, r[2]) + "px";
+    el.style.height = Math.max(1, r[3]) + "px";
+  }
+  function update(el, n, old) {
+    var name = n.name || "";
+    if (n.role === "textbox" || n.role === "combobox" || n.role === "checkbox" || n.role === "img") {
+      el.setAttribute("aria-label", name);
+    } else if (el.textContent !== name) {
+      el.textContent = name;
+    }
+    if (n.role === "textbox") {
+      if (document.activeElement !== el && el.value !== n.value) el.value = n.value || "";
+      if (n.placeholder) el.placeholder = n.placeholder; else el.removeAttribute("placeholder");
+      el.required = !!n.required;
+    }
+    if (n.role === "combobox") {
+      var key = JSON.stringify(n.options || []);
+      if (el.dataset.opts !== key) {
+        el.dataset.opts = key;
+        el.textContent = "";
+        var none = document.createElement("option");
+        none.value = ""; none.textContent = "—";
+        el.appendChild(none);
+        (n.options || []).forEach(function (o) {
+          var opt = document.createElement("option");
+          opt.value = o[0]; opt.textContent = o[1];
+          el.appendChild(opt);
+        });
+      }
+      if (el.value !== (n.value || "")) el.value = n.value || "";
+    }
+    if (n.role === "checkbox") el.checked = !!n.checked;
+    if (n.invalid) el.setAttribute("aria-invalid", "true"); else el.removeAttribute("aria-invalid");
+    if (n.disabled) { el.setAttribute("aria-disabled", "true"); if (el.tagName === "BUTTON") el.disabled = true; }
+    else { el.removeAttribute("aria-disabled"); if (el.tagName === "BUTTON") el.disabled = false; }
+    var descId = "lw-desc-" + n.id;
+    var d = document.getElementById(descId);
+    if (n.description) {
+      if (!d) { d = document.createElement("span"); d.id = descId; descBox.appendChild(d); }
+      if (d.textContent !== n.description) d.textContent = n.description;
+      el.setAttribute("aria-describedby", descId);
+    } else {
+      if (d) d.remove();
+      el.removeAttribute("aria-describedby");
+    }
+    place(el, n);
+  }
+  function publish(json) {
+    var tree = JSON.parse(json);
+    layer.style.height = tree.height + "px";
+    var seen = new Set(), order = { body: [], fixed: [] };
+    var hadFocus = document.activeElement && document.activeElement.dataset && document.activeElement.dataset.lwId;
+    tree.nodes.forEach(function (n) {
+      seen.add(n.id);
+      var rec = nodes.get(n.id);
+      var tagOk = rec && rec.node.role === n.role && !!rec.node.multiline === !!n.multiline && (n.role !== "heading" || rec.node.level === n.level);
+      if (!tagOk) {
+        if (rec) rec.el.remove();
+        rec = { el: create(n), node: n };
+        nodes.set(n.id, rec);
+      }
+      update(rec.el, n, rec.node);
+      rec.node = n;
+      (n.fixed ? order.fixed : order.body).push(rec.el);
+    });
+    nodes.forEach(function (rec, id) {
+      if (!seen.has(id)) {
+        rec.el.remove();
+        var d = document.getElementById("lw-desc-" + id);
+        if (d) d.remove();
+        nodes.delete(id);
+      }
+    });
+    // Keep DOM order = visual order (Tab order), moving only what is out of place (moving a
+    // focused element would blur it).
+    [[fixedLayer, order.fixed], [layer, order.body]].forEach(function (pair) {
+      var parent = pair[0], list = pair[1];
+      for (var i = 0; i < list.length; i++) {
+        if (parent.children[i] !== list[i]) parent.insertBefore(list[i], parent.children[i] || null);
+      }
+    });
+    // The screen changed under the keyboard user: focus its first heading.
+    if (hadFocus && (!document.activeElement || document.activeElement === document.body)) {
+      var h = layer.querySelector("h1, h2");
+      if (h) h.focus({ preventScroll: true });
+    }
+    // Status and alert nodes are mirrored as role=status / role=alert elements: live regions that
+    // screen readers announce when their text appears or changes.
+    window.lanternA11y = tree;  // for tests and debugging
+  }
+
+  // [SECTION] Input: the mouse goes to ImGui for hover and drawing; keys and text go to the mirror.
+  var buttons = 0;
+  function forwardMouse(e) {
+    if (!started) return;
+    if (e.type !== "mousemove") buttons = e.buttons & 1;
+    M._lw_mouse(e.clientX, e.clientY, e.type === "mousemove" ? (e.buttons & 1) : buttons);
+    request(2);
+  }
+  function installInput() {
+    var canvas = document.getElementById("canvas");
+    ["mousemove", "mousedown", "mouseup"].forEach(function (t) { canvas.addEventListener(t, forwardMouse); });
+    canvas.addEventListener("mouseleave", function () { M._lw_mouse(-1e4, -1e4, 0); request(2); });
+    window.addEventListener("scroll", function () { request(2); }, { passive: true });
+    window.addEventListener("resize", function () { request(3); });
+    window.addEventListener("online", function () { M._lw_online(); request(3); });
+    window.addEventListener("keydown", function (e) {
+      // Enter that confirms an IME candidate (isComposing / keyCode 229) never reaches the widget.
+      if (e.isComposing || e.keyCode === 229) return;
+      if (e.key === "Escape") {
+        e.preventDefault();
+        M._lw_escape();
+        request(3);
+      }
+    }, true);
+    window.addEventListener("paste", function (e) {
+      var items = (e.clipboardData && e.clipboardData.files) || [];
+      for (var i = 0; i < items.length; i++) {
+        if (/^image\//.test(items[i].type)) { e.preventDefault(); takeImage(items[i]); return; }
+      }
+    });
+    fileInput.addEventListener("change", function () {
+      if (fileInput.files && fileInput.files[0]) takeImage(fileInput.files[0]);
+      fileInput.value = "";
+    });
+  }
+
+  // [SECTION] Boot
+  function fetchBytes(url) {
+    return fetch(url).then(function (r) {
+      if (!r.ok) throw new Error(url + ": HTTP " + r.status);
+      return r.arrayBuffer();
+    }).then(function (b) { return new Uint8Array(b); });
+  }
+  // key=: a URL of a PEM file, or inline base64 (of the PEM text or of the DER public key).
+  function loadKey(k) {
+    if (!k) return Promise.resolve("");
+    if (/^(https?:|\/|\.)/.test(k) || /\.pem$/.test(k)) {
+      return fetch(k).then(function (r) { if (!r.ok) throw new Error("key: HTTP " + r.status); return r.text(); });
+    }
+    var raw = atob(k.replace(/[\s-]/g, function (c) { return c === "-" ? "+" : ""; }).replace(/_/g, "/"));
+    if (raw.indexOf("-----BEGIN") >= 0) return Promise.resolve(raw);
+    var b64 = btoa(raw).replace(/(.{64})/g, "$1\n");
+    return Promise.resolve("-----BEGIN PUBLIC KEY-----\n" + b64.replace(/\n$/, "") + "\n-----END PUBLIC KEY-----\n");
+  }
+  function browserLang() {
+    var l = params.get("lang") || (navigator.languages && navigator.languages[0]) || navigator.language || "en";
+    return /^zh/i.test(l) ? "zh-CN" : "en";
+  }
+
+  var LanternBridge = {
+    boot: function () {
+      layer = document.getElementById("lw-layer");
+      fixedLayer = document.getElementById("lw-fixed");
+      fileInput = document.getElementById("lw-file");
+      descBox = document.createElement("div");
+      descBox.className = "lw-sr";
+      descBox.setAttribute("aria-hidden", "true");
+      document.body.appendChild(descBox);
+      var lang = browserLang();
+      document.documentElement.lang = lang;
+      applyTheme(params.get("accent"), params.get("theme"));
+      if ("serviceWorker" in navigator && location.protocol !== "file:") {
+        navigator.serviceWorker.register("sw.js").catch(function () { /* no worker: online only */ });
+      }
+      var fontP = fetchBytes("ui.ttf").then(function (b) {
+        // The same font for the mirror, so a caret placed by a click lands where ImGui draws it.
+        try { document.fonts.add(new FontFace("Lantern UI", b.buffer.slice(0))); } catch (e) { /* optional */ }
+        return b;
+      }).catch(function () { return null; });
+      var bundleUrl = params.get("bundle") || "../kb.bundle";
+      var bundleP = fetchBytes(bundleUrl);
+      var keyP = loadKey(params.get("key"));
+      var moduleP = createLanternWidget({
+        canvas: document.getElementById("canvas"),
+        lw: {
+          storageGet: function (k) { return store.has(k) ? store.get(k) : null; },
+          storagePut: function (k, v) { store.set(k, v); dbWrite(function (os) { os.put(v, k); }); return true; },
+          storageRemove: function (k) { store.delete(k); dbWrite(function (os) { os.delete(k); }); },
+          storageKeys: function (p) { var out = []; store.forEach(function (_, k) { if (k.indexOf(p) === 0) out.push(k); }); return out.sort(); },
+          http: http,
+          encodeImage: encodeImage,
+          openUrl: function (u) { if (/^https?:\/\//.test(u)) window.open(u, "_blank", "noopener"); },
+          postToHost: function (s) { postToHost(JSON.parse(s)); },
+          wake: function () { request(3); },
+          publishA11y: publish
+        }
+      });
+      Promise.all([moduleP, loadStore(), fontP]).then(function (r) {
+        M = r[0];
+        var font = r[2];
+        var cfg = { relay: params.get("relay") || "", lang: lang, accent: params.get("accent") || "", theme: params.get("theme") || "" };
+        var ok = withString(JSON.stringify(cfg), function (p) { return M._lw_start(p); });
+        if (ok < 0) { document.body.textContent = "This browser cannot show the help widget (WebGL 2 is unavailable)."; return; }
+        if (font) withBytes(font, function (p) { M._lw_load_font(p, font.length); });
+        started = true;
+        installInput();
+        request(2);
+        return Promise.all([bundleP, keyP]).then(function (bk) {
+          var bytes = bk[0], pem = bk[1];
+          withBytes(bytes, function (p) {
+            withString(pem, function (k) { M._lw_open_bundle(p, bytes.length, k); });
+          });
+          queued.splice(0).forEach(function (d) { withString(JSON.stringify(d), function (p) { M._lw_host_message(p); }); });
+          request(3);
+        }).catch(function (e) {
+          withString(String(e && e.message || e), function (p) { M._lw_show_error(p); });
+          request(3);
+        });
+      }).catch(function (e) {
+        console.error("lantern: start failed", e);
+      });
+    },
+    // For tests: the current accessibility tree and a way to draw a frame now.
+    tree: function () { return window.lanternA11y; },
+    frame: function () { request(1); }
+  };
+  window.LanternBridge = LanternBridge;
+})();
