@@ -9,7 +9,10 @@
  *     signature hashes, no renegotiation;
  *   - mbedtls_pk_parse_keyfile: the key from --tls-key instead of the certificate file;
  *   - mbedtls_ssl_set_bio / mbedtls_ssl_handshake: socket I/O that waits with poll() under a
- *     deadline, so a silent or slow TLS client loses its thread after io_timeout_ms. */
+ *     deadline, so a silent or slow TLS client loses its thread after io_timeout_ms.
+ * And one for plain HTTP: recv() fails once the calling thread's read deadline has passed
+ * (lantern_mg_set_read_deadline). civetweb's own timeout is per wait, and its mg_read() keeps
+ * waiting as long as a byte arrives now and then, so a dribbled body held a thread for ever. */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -27,6 +30,8 @@ static int g_io_timeout_ms = 10000;
 static int g_configured = 0;
 /* The handshake's deadline (CLOCK_MONOTONIC ms) on the worker thread running it; 0 outside one. */
 static __thread long long t_handshake_deadline_ms = 0;
+/* The deadline for reading a request body on this worker thread; 0: none. */
+static __thread long long t_read_deadline_ms = 0;
 
 void lantern_tls_set_options(const char* key_file, int io_timeout_ms) {
   g_key_file[0] = 0;
@@ -42,14 +47,27 @@ static long long lantern_now_ms(void) {
   return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Waits for the socket under the handshake deadline (or io_timeout_ms per wait after it). */
+void lantern_mg_set_read_deadline(int ms_from_now) {
+  t_read_deadline_ms = ms_from_now > 0 ? lantern_now_ms() + ms_from_now : 0;
+}
+
+/* The earlier of the thread's handshake and body deadlines; 0: none. */
+static long long lantern_deadline(void) {
+  long long a = t_handshake_deadline_ms, b = t_read_deadline_ms;
+  if (a == 0) return b;
+  if (b == 0) return a;
+  return a < b ? a : b;
+}
+
+/* Waits for the socket under the thread's deadline (or io_timeout_ms per wait without one). */
 static int lantern_wait(int fd, short events) {
   for (;;) {
     int wait_ms = g_io_timeout_ms;
-    if (t_handshake_deadline_ms != 0) {
-      long long left = t_handshake_deadline_ms - lantern_now_ms();
+    long long deadline = lantern_deadline();
+    if (deadline != 0) {
+      long long left = deadline - lantern_now_ms();
       if (left <= 0) return MBEDTLS_ERR_SSL_TIMEOUT;
-      wait_ms = (int)left;
+      if (left < wait_ms) wait_ms = (int)left;
     }
     struct pollfd p;
     p.fd = fd;
@@ -65,6 +83,7 @@ static int lantern_wait(int fd, short events) {
 static int lantern_tls_recv(void* ctx, unsigned char* buf, size_t len) {
   int fd = *(int*)ctx;
   for (;;) {
+    if (t_read_deadline_ms != 0 && lantern_now_ms() > t_read_deadline_ms) return MBEDTLS_ERR_SSL_TIMEOUT;
     ssize_t n = recv(fd, buf, len, 0);
     if (n >= 0) return (int)n;
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
@@ -136,6 +155,16 @@ static int lantern_ssl_conf_own_cert(mbedtls_ssl_config* conf, mbedtls_x509_crt*
   return rc;
 }
 
+/* civetweb's only recv() call: pull_inner(), reading a plain-HTTP request. */
+static ssize_t lantern_recv(int fd, void* buf, size_t len, int flags) {
+  if (t_read_deadline_ms != 0 && lantern_now_ms() > t_read_deadline_ms) {
+    errno = ETIMEDOUT;
+    return -1;
+  }
+  return recv(fd, buf, len, flags);
+}
+
+#define recv lantern_recv
 #define mbedtls_ssl_conf_own_cert lantern_ssl_conf_own_cert
 #define mbedtls_pk_parse_keyfile lantern_pk_parse_keyfile
 #define mbedtls_ssl_set_bio lantern_ssl_set_bio

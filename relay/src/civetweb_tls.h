@@ -21,6 +21,9 @@ int lantern_mg_body_pending(const struct mg_connection* conn);
 /* Closes the connection once the handler returns, instead of civetweb reading and discarding the
  * rest of the body, which has no overall time limit. */
 void lantern_mg_close_after_response(struct mg_connection* conn);
+/* From now on, reads of this worker thread's connection fail after ms_from_now (0: no deadline).
+ * Bounds a request body and the drain of an unread one as a whole, not per wait. */
+void lantern_mg_set_read_deadline(int ms_from_now);
 
 #ifdef __cplusplus
 }

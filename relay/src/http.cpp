@@ -41,22 +41,34 @@ bool read_body(mg_connection* conn, std::size_t limit, std::string& out, bool* t
     return false;
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  lantern_mg_set_read_deadline(timeout_ms);  // reads fail past it, however the bytes trickle in
+  struct Clear {
+    ~Clear() { lantern_mg_set_read_deadline(0); }
+  } clear;
+  auto late = [&] {
+    if (timeout_ms <= 0 || std::chrono::steady_clock::now() <= deadline) return false;
+    if (timed_out) *timed_out = true;
+    return true;
+  };
   char buf[16384];
   while (true) {
     int n = mg_read(conn, buf, sizeof buf);
-    if (n < 0) return false;  // the client went away or timed out
+    if (n < 0) {
+      late();
+      return false;  // the client went away or took too long
+    }
     if (n == 0) break;
     if (out.size() + std::size_t(n) > limit) {
       *too_large = true;
       return false;
     }
     out.append(buf, std::size_t(n));
-    if (timeout_ms > 0 && lantern_mg_body_pending(conn) && std::chrono::steady_clock::now() > deadline) {
-      if (timed_out) *timed_out = true;
-      return false;
-    }
+    if (lantern_mg_body_pending(conn) && late()) return false;
   }
-  if (ri->content_length > 0 && out.size() != std::uint64_t(ri->content_length)) return false;  // truncated
+  if (ri->content_length > 0 && out.size() != std::uint64_t(ri->content_length)) {
+    late();
+    return false;  // truncated (or cut at the deadline)
+  }
   return true;
 }
 
@@ -91,19 +103,18 @@ void send(mg_connection* conn, const Response& r, const std::string& cors_origin
     return;
   }
   // civetweb would read what is left of the body with no overall limit: drain it here under a
-  // deadline (each mg_read may still wait up to request_timeout_ms), then give up and close.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
+  // deadline, then give up and close.
+  if (!lantern_mg_body_pending(conn)) return;
+  lantern_mg_set_read_deadline(drain_ms);
   std::size_t drained = 0;
   char buf[16384];
-  while (lantern_mg_body_pending(conn)) {
-    if (std::chrono::steady_clock::now() > deadline || drained > (64u << 20)) {
-      lantern_mg_close_after_response(conn);
-      return;
-    }
+  while (lantern_mg_body_pending(conn) && drained < (64u << 20)) {
     int n = mg_read(conn, buf, sizeof buf);
     if (n <= 0) break;
     drained += std::size_t(n);
   }
+  lantern_mg_set_read_deadline(0);
+  if (lantern_mg_body_pending(conn)) lantern_mg_close_after_response(conn);
 }
 
 // [SECTION] Client address behind a proxy
