@@ -276,7 +276,7 @@
   function publish(json) {
     var tree = JSON.parse(json);
     layer.style.height = tree.height + "px";
-    var seen = new Set(), order = { body: [], fixed: [] };
+    var seen = new Set(), order = { body: [], fixed: [] }, autofocus = null;
     var hadFocus = document.activeElement && document.activeElement.dataset && document.activeElement.dataset.lwId;
     tree.nodes.forEach(function (n) {
       seen.add(n.id);
@@ -286,6 +286,7 @@
         if (rec) rec.el.remove();
         rec = { el: create(n), node: n };
         nodes.set(n.id, rec);
+        if (n.autofocus) autofocus = rec.el;
       }
       update(rec.el, n, rec.node);
       rec.node = n;
@@ -307,8 +308,12 @@
         if (parent.children[i] !== list[i]) parent.insertBefore(list[i], parent.children[i] || null);
       }
     });
-    // The screen changed under the keyboard user: focus its first heading.
-    if (hadFocus && (!document.activeElement || document.activeElement === document.body)) {
+    // A new screen's main field takes the focus, unless the user is in another field.
+    var active = document.activeElement;
+    if (autofocus && (!active || active === document.body || active.tagName === "H1" || active.tagName === "H2" || !active.dataset.lwId)) {
+      autofocus.focus({ preventScroll: true });
+    } else if (hadFocus && (!document.activeElement || document.activeElement === document.body)) {
+      // The screen changed under the keyboard user: focus its first heading.
       var h = layer.querySelector("h1, h2");
       if (h) h.focus({ preventScroll: true });
     }

@@ -156,6 +156,7 @@ std::string A11yTree::to_json() const {
     if (n.multiline) j += ",\"multiline\":true";
     if (n.required) j += ",\"required\":true";
     if (n.focused) j += ",\"focused\":true";
+    if (n.autofocus) j += ",\"autofocus\":true";
     if (n.fixed) j += ",\"fixed\":true";
     j += ",\"rect\":[" + num(n.x) + "," + num(n.y) + "," + num(n.w) + "," + num(n.h) + "]}";
   }

@@ -28,6 +28,7 @@ struct A11yNode {
   int level = 0;          // heading level
   bool checked = false, invalid = false, disabled = false, multiline = false, focused = false;
   bool required = false;
+  bool autofocus = false;  // the mirror focuses it when it appears (the search box on Home)
   bool fixed = false;     // part of the header that does not scroll with the content
   float x = 0, y = 0, w = 0, h = 0;  // in CSS pixels, content coordinates (scroll added)
 };

@@ -114,7 +114,7 @@ struct Ui {
     const char* help = nullptr;
     const char* error = nullptr;
     const char* placeholder = nullptr;
-    bool multiline = false, required = false;
+    bool multiline = false, required = false, autofocus = false;
   };
   // A labelled text box. Returns true when the text changed (typed here or set by the mirror).
   bool text_field(const char* id, const std::string& label, std::string& value, const FieldInfo& info) {
@@ -163,6 +163,7 @@ struct Ui {
     n.placeholder = info.placeholder ? info.placeholder : "";
     n.multiline = info.multiline;
     n.required = info.required;
+    n.autofocus = info.autofocus;
     if (invalid) {
       ImGui::PushStyleColor(ImGuiCol_Text, error_col);
       ImGui::TextWrapped("%s", info.error);
@@ -290,11 +291,17 @@ void draw_home(Ui& ui, App& app) {
   std::string q = app.query();
   Ui::FieldInfo fi;
   fi.placeholder = app.S("home.search_placeholder");
+  fi.autofocus = true;
   if (ui.text_field("search", app.S("home.search_label"), q, fi)) app.set_query(q);
   outbox_line(ui, app);
   ui.gap(4);
-  ui.dim_text(app.S("home.contact_intro"));
-  if (ui.button(app.S("home.contact"), "contact", true, true)) app.start_contact();
+  // Tab order follows the page: from the search box to the results first when there are some,
+  // else to "Contact support" before the long list of topics.
+  auto contact = [&] {
+    ui.dim_text(app.S("home.contact_intro"));
+    if (ui.button(app.S("home.contact"), "contact", true, true)) app.start_contact();
+  };
+  if (app.query().empty()) contact();
   ui.gap();
   if (!app.query().empty()) {
     if (app.hits().empty()) {
@@ -308,6 +315,8 @@ void draw_home(Ui& ui, App& app) {
         ui.gap(4);
       }
     }
+    ui.gap(8);
+    contact();
   } else {
     ui.heading(app.S("home.topics"), 2);
     for (const auto& c : app.categories()) {
