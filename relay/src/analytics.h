@@ -116,7 +116,7 @@ struct Aggregates {
 
 // [SECTION] Analytics (queue, aggregator thread, database)
 
-// The relay's analytics_* options (docs/RELAY.md).
+// The relay's analytics_* options (docs/ANALYTICS.md).
 struct AnalyticsConfig {
   bool enabled = true;                  // analytics_enabled: false answers 403 and creates no analytics.db
   std::size_t max_bytes = 32 * 1024;    // analytics_max_bytes: larger batches get 413

@@ -3,9 +3,12 @@
 // analytics lines of /metrics. Kept apart from relay.cpp so analytics stays a side road: it has its
 // own rate-limit bucket, its own database and never touches the ticket path.
 #include <chrono>
+#include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "lantern/sentiment.h"
 #include "lantern/text.h"
 #include "relay.h"
 #include "report_assets.h"
@@ -50,7 +53,7 @@ Status load_analytics_option(const std::string& path, const std::string& k, cons
   } else if (k == "analytics_flush_interval_ms") {
     if ((st = num(10, 3'600'000, d))) c.flush_interval_ms = int(d);
   } else {
-    return make_error(ErrorCode::parse_error, path + ": unknown option '" + k + "' (see docs/RELAY.md)");
+    return make_error(ErrorCode::parse_error, path + ": unknown option '" + k + "' (analytics options: docs/ANALYTICS.md)");
   }
   return st;
 }
@@ -65,7 +68,31 @@ Status Relay::init_analytics() {
   if (!a) return a.error();
   analytics_ = std::move(*a);
   analytics_limiter_ = std::make_unique<RateLimiter>(config_.analytics.rate_per_ip, config_.analytics.burst_per_ip);
-  reports_ = std::make_unique<Reports>(*analytics_, *store_, MoodScorer{});
+  // The bundle's lexicons when it carries them (a signed content update), else the sdk's own.
+  auto scorer = insight::SentimentScorer::from_bundle(*bundle_);
+  if (!scorer) scorer = insight::SentimentScorer::builtin();
+  if (!scorer) {
+    // Tickets and the other reports do not depend on it: say why and go on without sentiment.
+    sentiment_error_ = scorer.error().message;
+    std::fprintf(stderr, "lantern-relay: the sentiment report is off: %s\n", sentiment_error_.c_str());
+    reports_ = std::make_unique<Reports>(*analytics_, *store_, MoodScorer{});
+    return ok_status();
+  }
+  auto shared = std::make_shared<insight::SentimentScorer>(std::move(*scorer));
+  MoodScorer mood = [shared](std::string_view text, std::string_view lang) {
+    auto s = shared->score(text, lang);
+    if (!s && s.error().code == ErrorCode::unknown_language) s = shared->score(text, "");  // both lexicons apply anyway
+    Mood m;
+    if (!s) return m;  // over 64 KiB: neutral rather than no report (descriptions are capped far lower)
+    m.sentiment = s->valence;
+    m.urgency = s->urgency;
+    m.label = insight::valence_name(s->label);
+    for (const auto& c : s->cues) {
+      if (m.cues.size() < 5) m.cues.push_back(c.text);
+    }
+    return m;
+  };
+  reports_ = std::make_unique<Reports>(*analytics_, *store_, std::move(mood));
   return ok_status();
 }
 
@@ -131,6 +158,9 @@ Response Relay::agent_reports(Request& req) {
     Response r;
     r.body = json{{"reports", Reports::names()}}.dump();
     return r;
+  }
+  if (name == "sentiment" && !sentiment_error_.empty()) {
+    return error_response(503, "sentiment_unavailable", "the sentiment scorer could not load its lexicons: " + sentiment_error_);
   }
   auto params = parse_report_params(req.query);
   if (!params) return error_response(400, "bad_query", params.error().message);

@@ -121,6 +121,7 @@ class Relay {
   std::unique_ptr<Reports> reports_;
   std::unique_ptr<RateLimiter> analytics_limiter_;
   std::atomic<std::uint64_t> analytics_secrets_dropped_{0}, analytics_rate_limited_{0};
+  std::string sentiment_error_;  // why the sentiment report is off, when the scorer could not load
   mg_context* ctx_ = nullptr;
   std::vector<IpRange> trusted_proxies_;
   // Set when a write failed on a full disk; /healthz reports it until space returns.

@@ -174,6 +174,13 @@ test('events are accepted, aggregated, reported, and survive a kill -9', async (
   assert.equal(rt.json.resolution.count, 1);
   assert.equal(rt.json.unresolved, 2);
   assert.ok(rt.json.first_reply.median_s >= 0 && rt.json.resolution.median_s >= rt.json.first_reply.median_s);
+  const s = await report(relay.port, 'sentiment');
+  assert.equal(s.status, 200, s.text);
+  assert.deepEqual(s.json.waiting.map((w) => w.id).sort(), [ids[1], ids[2]].sort(), 'the answered, solved ticket is not waiting');
+  assert.equal(s.json.waiting[0].id, ids[2], 'the angry ticket comes first');
+  assert.equal(s.json.waiting[0].label, 'negative');
+  assert.ok(s.json.waiting[0].cues.length > 0, 'the words that made it angry are shown');
+  assert.deepEqual([s.json.categories[0].category, s.json.categories[0].negative, s.json.categories[0].negative_share], ['fees', 1, 1]);
   const empty = await report(relay.port, 'ticket-volume', '?from=2000-01-01&to=2000-01-02');
   assert.deepEqual(empty.json.categories, []);
 
