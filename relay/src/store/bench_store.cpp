@@ -1,8 +1,11 @@
-// lantern-store-bench: how many durable tickets per second the SQLite store takes on this disk,
-// next to the disk's raw fsync rate measured in the same run (group commit is what lets the
-// first exceed the second). Not a test: numbers go to docs/BENCHMARKS.md.
+// lantern-store-bench: how many durable tickets per second the store takes on this disk, next to
+// the disk's raw fsync rate measured in the same run (group commit is what lets the first exceed
+// the second). SQLite by default; --store postgresql://... measures the PostgreSQL backend
+// instead (relay/src/store/bench_postgres.sh runs it beside pgbench on the same server). Not a
+// test: numbers go to docs/BENCHMARKS.md.
 //
 //   lantern-store-bench [--dir DIR] [--threads N] [--tickets M] [--body BYTES] [--max-batch B]
+//                       [--store postgresql://... [--pool CONNECTIONS]]
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -50,7 +53,8 @@ double sync_rate(const std::string& dir, bool data_only, double secs) {
 int main(int argc, char** argv) {
   std::string dir = "/var/tmp/lantern-store-bench-" + std::to_string(::getpid());
   int threads = 16, tickets = 500;
-  std::size_t body = 2000, max_batch = 512;
+  std::size_t body = 2000, max_batch = 512, connections = 0;
+  std::string store_url;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
     if (a == "--dir") dir = v;
@@ -58,6 +62,8 @@ int main(int argc, char** argv) {
     else if (a == "--tickets") tickets = std::atoi(v.c_str());
     else if (a == "--body") body = std::size_t(std::atol(v.c_str()));
     else if (a == "--max-batch") max_batch = std::size_t(std::atol(v.c_str()));
+    else if (a == "--store") store_url = v;
+    else if (a == "--pool") connections = std::size_t(std::atol(v.c_str()));
     else {
       std::fprintf(stderr, "lantern-store-bench: unknown option %s\n", a.c_str());
       return 2;
@@ -69,9 +75,10 @@ int main(int argc, char** argv) {
   double fsyncs = sync_rate(dir, false, 2.0), fdatasyncs = sync_rate(dir, true, 2.0);
   std::printf("disk: %.0f write+fsync/s, %.0f write+fdatasync/s (4 KiB appends, %s)\n", fsyncs, fdatasyncs, dir.c_str());
 
-  lantern::relay::SqliteOptions options;
-  options.max_batch = max_batch;
-  auto store = lantern::relay::open_sqlite_store(dir + "/store", options);
+  lantern::relay::StoreOptions options;
+  options.sqlite.max_batch = max_batch;
+  options.postgres.pool_size = connections ? connections : std::size_t(threads);  // one connection per thread unless told
+  auto store = lantern::relay::open_store(store_url, dir + "/store", options);
   if (!store) {
     std::fprintf(stderr, "lantern-store-bench: %s\n", store.error().message.c_str());
     return 1;
@@ -107,10 +114,15 @@ int main(int argc, char** argv) {
   for (int f : failures) failed += f;
   auto st = (*store)->stats();
   std::uintmax_t wal = std::filesystem::exists(dir + "/store/relay.db-wal") ? std::filesystem::file_size(dir + "/store/relay.db-wal") : 0;
-  std::printf("store: %d threads x %d tickets (%zu-byte body, max_batch %zu): %.0f durable tickets/s in %.2f s, %d failed\n",
-              threads, tickets, body, max_batch, double(all.size()) / wall, wall, failed);
+  if (store_url.empty()) {
+    std::printf("store: SQLite, %d threads x %d tickets (%zu-byte body, max_batch %zu): %.0f durable tickets/s in %.2f s, %d failed\n",
+                threads, tickets, body, max_batch, double(all.size()) / wall, wall, failed);
+  } else {
+    std::printf("store: PostgreSQL, %d threads x %d tickets (%zu-byte body, %zu connections): %.0f durable tickets/s in %.2f s, %d failed\n",
+                threads, tickets, body, options.postgres.pool_size, double(all.size()) / wall, wall, failed);
+  }
   std::printf("latency: p50 %.2f ms, p99 %.2f ms, max %.2f ms\n", pct(0.50), pct(0.99), all.back());
-  if (st) {
+  if (st && store_url.empty()) {
     std::printf("commits: %llu for %llu writes (%.1f tickets per fsync); %.2fx the disk's fsync rate; WAL file %.1f MiB, %llu pages in use\n",
                 (unsigned long long)st->commits, (unsigned long long)st->writes,
                 st->commits ? double(st->writes) / double(st->commits) : 0.0, (double(all.size()) / wall) / fdatasyncs,
