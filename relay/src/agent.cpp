@@ -124,6 +124,7 @@ Status load_agent_option(const std::string& path, const std::string& k, const js
   if (k == "webhook_backoff_initial_ms") return num(c.webhook.backoff_initial_ms, 10, 86'400'000);
   if (k == "webhook_backoff_max_ms") return num(c.webhook.backoff_max_ms, 10, 86'400'000);
   if (k == "webhook_poll_ms") return num(c.webhook.poll_ms, 10, 60'000);
+  if (k == "webhook_concurrency") return num(c.webhook.concurrency, 1, 64);
   return make_error(ErrorCode::parse_error, path + ": unknown option '" + k + "' (see docs/RELAY.md)");
 }
 

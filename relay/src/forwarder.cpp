@@ -178,13 +178,31 @@ void Forwarder::run() {
       wait_ms(config_.poll_ms);
       continue;
     }
-    std::int64_t next_retry = std::numeric_limits<std::int64_t>::max();
-    for (const auto& [event, delivery] : *due) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (stopping_) return;
+    // Up to `concurrency` attempts at once: a slow receiver answers several requests in parallel,
+    // and the stores' records of concurrent attempts share one commit (group commit) instead of
+    // one fsync each. The batch is finished before the outbox is read again, so no delivery is
+    // ever in flight twice.
+    std::atomic<std::size_t> next_item{0};
+    std::atomic<std::int64_t> next_retry{std::numeric_limits<std::int64_t>::max()};
+    auto work = [&] {
+      for (std::size_t i; (i = next_item++) < due->size();) {
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          if (stopping_) return;
+        }
+        std::int64_t at = attempt((*due)[i].first, (*due)[i].second);
+        for (std::int64_t cur = next_retry; at < cur && !next_retry.compare_exchange_weak(cur, at);) {
+        }
       }
-      next_retry = std::min(next_retry, attempt(event, delivery));
+    };
+    std::vector<std::thread> helpers;
+    std::size_t extra = std::min<std::size_t>(std::size_t(std::max(config_.concurrency, 1)), due->size());
+    for (std::size_t k = 1; k < extra; ++k) helpers.emplace_back(work);
+    work();
+    for (auto& h : helpers) h.join();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) return;
     }
     if (due->size() == kBatch) continue;  // more are due
     std::int64_t wait = config_.poll_ms;
@@ -225,7 +243,11 @@ std::int64_t Forwarder::attempt(const Event& e, const Delivery& d) {
   } else {
     ++failed_;
     error = r.status ? "HTTP " + std::to_string(r.status) : r.error;
-    double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    double jitter;
+    {
+      std::lock_guard<std::mutex> lock(rng_mu_);
+      jitter = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    }
     next = now_ms() + retry_delay_ms(d.attempts + 1, config_.backoff_initial_ms, config_.backoff_max_ms, jitter, r.retry_after_ms);
     if (d.attempts + 1 >= config_.max_attempts) {
       ++dead_;

@@ -3,6 +3,7 @@
 // says, retried with exponential back-off and jitter until a 2xx, dead-lettered after
 // max_attempts. It never runs on a request thread, so a slow or dead receiver cannot hold up
 // ticket intake. Each event keeps its id across retries: receivers drop duplicates by it.
+// Up to `concurrency` attempts run at once, so delivery order is not commit order (events carry seq).
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -30,6 +31,7 @@ struct WebhookConfig {
   int backoff_initial_ms = 5'000;    // delay after the first failure, doubled after each one
   int backoff_max_ms = 3'600'000;    // the doubling stops here
   int poll_ms = 1'000;               // how often the outbox is looked at when nothing wakes the forwarder
+  int concurrency = 4;               // attempts in flight at once
 };
 
 struct WebhookTarget {
@@ -87,6 +89,7 @@ class Forwarder {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false, woken_ = false;
+  std::mutex rng_mu_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::int64_t gauges_at_ms_ = 0;
 

@@ -21,9 +21,9 @@ export function writeConfig(config) {
   return cfg;
 }
 
-// Starts a relay in a fresh data folder; resolves with {proc, port, output()} once it prints its port.
-export function startRelay(config = {}) {
-  const dataDir = path.join(work, `data-${crypto.randomUUID()}`);
+// Starts a relay (in a fresh data folder unless one is given); resolves with {proc, port, exited, output()}
+// once it prints its port.
+export function startRelay(config = {}, dataDir = path.join(work, `data-${crypto.randomUUID()}`)) {
   const proc = spawn(relayBin, ['--listen', '127.0.0.1:0', '--data', dataDir, '--bundle', bundle, '--config', writeConfig(config)],
                      { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
