@@ -155,6 +155,7 @@
       var q = queue;
       queue = [];
       q.forEach(post);
+      if (isOpen) frame.focus(); // keyboard users land in the widget once it can take keys
       emit('ready', {});
     } else if (m.type === 'ticket') {
       emit('ticket', { id: m.id, status: m.status, category: m.category });

@@ -225,6 +225,17 @@ Result<std::unique_ptr<Relay>> Relay::create(Config config) {
   auto store = open_store(r->config_.store, r->config_.data_dir);
   if (!store) return store.error();
   r->store_ = std::move(*store);
+  if (!r->config_.store.empty()) {
+    // Relays sharing a store must share relay.secret (access tokens are derived from it): the first
+    // to start records a fingerprint of it, and a relay with another secret refuses to start.
+    std::string mine = base64url(hmac_sha256(r->token_secret_, "lantern-relay secret fingerprint"));
+    auto stored = r->store_->setting("relay_secret_fingerprint", mine);
+    if (!stored) return stored.error();
+    if (*stored != mine) {
+      return make_error(ErrorCode::invalid_argument, r->config_.data_dir + "/relay.secret differs from the secret of the relays already "
+                                                     "using this store: copy relay.secret from one of them (access tokens are derived from it)");
+    }
+  }
   r->ticket_limiter_ = std::make_unique<RateLimiter>(r->config_.ticket_rate_per_ip, r->config_.ticket_burst_per_ip);
   r->request_limiter_ = std::make_unique<RateLimiter>(r->config_.request_rate_per_ip, r->config_.request_burst_per_ip);
   if (auto st = r->init_agents_and_forwarding(); !st) return st.error();

@@ -67,7 +67,7 @@ function render() {
     cards.append(c);
   }
   const tbody = document.querySelector('#history tbody');
-  for (const row of history) {
+  for (const row of [...history].sort((a, b) => a.minutesAgo - b.minutesAgo)) {
     row.time = localTime(row.minutesAgo);
     const tr = el('tr', { 'data-id': row.id });
     const incoming = row.type === 'deposit';
