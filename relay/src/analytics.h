@@ -122,6 +122,10 @@ struct AnalyticsConfig {
   std::size_t max_bytes = 32 * 1024;    // analytics_max_bytes: larger batches get 413
   double rate_per_ip = 1;               // analytics_rate_per_ip: batches per second per IP (its own bucket)
   double burst_per_ip = 30;             // analytics_burst_per_ip
+  // analytics_rate_total, analytics_burst_total: batches per second from all addresses together, so
+  // that many addresses cannot take the CPU that tickets need either (each batch is parsed and checked).
+  double rate_total = 500;
+  double burst_total = 1000;
   std::size_t queue_events = 10000;     // analytics_queue_events: beyond this, events are dropped and counted
   int flush_interval_ms = 1000;         // analytics_flush_interval_ms
 };

@@ -48,6 +48,10 @@ Status load_analytics_option(const std::string& path, const std::string& k, cons
     st = num(0, 1e6, c.rate_per_ip);
   } else if (k == "analytics_burst_per_ip") {
     st = num(1, 1e6, c.burst_per_ip);
+  } else if (k == "analytics_rate_total") {
+    st = num(0, 1e6, c.rate_total);
+  } else if (k == "analytics_burst_total") {
+    st = num(1, 1e6, c.burst_total);
   } else if (k == "analytics_queue_events") {
     if ((st = num(1, 10'000'000, d))) c.queue_events = std::size_t(d);
   } else if (k == "analytics_flush_interval_ms") {
@@ -68,6 +72,7 @@ Status Relay::init_analytics() {
   if (!a) return a.error();
   analytics_ = std::move(*a);
   analytics_limiter_ = std::make_unique<RateLimiter>(config_.analytics.rate_per_ip, config_.analytics.burst_per_ip);
+  analytics_total_limiter_ = std::make_unique<RateLimiter>(config_.analytics.rate_total, config_.analytics.burst_total);
   // The bundle's lexicons when it carries them (a signed content update), else the sdk's own.
   auto scorer = insight::SentimentScorer::from_bundle(*bundle_);
   if (!scorer) scorer = insight::SentimentScorer::builtin();
@@ -104,6 +109,12 @@ Response Relay::analytics_events(Request& req) {
   if (!analytics_limiter_->allow("ip:" + req.remote_ip, wall_ms(), &retry)) {
     ++analytics_rate_limited_;
     Response r = error_response(429, "rate_limited", "too many analytics batches from this address; try again in " + std::to_string(retry) + " s");
+    r.headers.push_back({"Retry-After", std::to_string(retry)});
+    return r;
+  }
+  if (!analytics_total_limiter_->allow("all", wall_ms(), &retry)) {
+    ++analytics_rate_limited_;
+    Response r = error_response(429, "rate_limited", "the relay is taking too many analytics batches; try again in " + std::to_string(retry) + " s");
     r.headers.push_back({"Retry-After", std::to_string(retry)});
     return r;
   }

@@ -119,7 +119,7 @@ class Relay {
   // Analytics has its own database and bucket; reports read it and the store (after both).
   std::unique_ptr<Analytics> analytics_;
   std::unique_ptr<Reports> reports_;
-  std::unique_ptr<RateLimiter> analytics_limiter_;
+  std::unique_ptr<RateLimiter> analytics_limiter_, analytics_total_limiter_;
   std::atomic<std::uint64_t> analytics_secrets_dropped_{0}, analytics_rate_limited_{0};
   std::string sentiment_error_;  // why the sentiment report is off, when the scorer could not load
   mg_context* ctx_ = nullptr;
