@@ -110,6 +110,11 @@ Status load_agent_option(const std::string& path, const std::string& k, const js
     c.webhook.url = v.get<std::string>();
     return ok_status();
   }
+  if (k == "webhook_ca_file") {
+    if (!v.is_string()) return bad("a string");
+    c.webhook.ca_file = v.get<std::string>();
+    return ok_status();
+  }
   if (k == "webhook_secrets") {
     if (!v.is_array()) return bad(R"(a list of "whsec_<base64>" secrets)");
     c.webhook.secrets.clear();

@@ -29,15 +29,13 @@ constexpr std::int64_t kDayMs = 24 * 3600 * 1000LL;
 
 Result<WebhookTarget> parse_webhook_url(std::string_view url) {
   auto bad = [&](const std::string& why) { return make_error(ErrorCode::invalid_argument, "webhook_url: " + why); };
-  if (url.rfind("https://", 0) == 0) {
-    return bad("https:// is not supported yet: civetweb 1.15's HTTP client cannot do TLS with mbedTLS (and does not verify "
-               "servers with OpenSSL); use http:// on a private network or through a local TLS proxy (docs/RELAY.md)");
-  }
-  if (url.rfind("http://", 0) != 0) return bad("must start with http://");
-  std::string_view rest = url.substr(7);
+  WebhookTarget t;
+  t.tls = url.rfind("https://", 0) == 0;
+  if (!t.tls && url.rfind("http://", 0) != 0) return bad("must start with https:// or http://");
+  if (t.tls) t.port = 443;
+  std::string_view rest = url.substr(t.tls ? 8 : 7);
   std::size_t slash = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, slash);
-  WebhookTarget t;
   t.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (t.path[0] == '?') t.path.insert(0, "/");
   if (authority.find('@') != std::string_view::npos) return bad("user:password@ is not supported; authenticate by the signature");
@@ -120,6 +118,15 @@ Result<std::unique_ptr<Forwarder>> Forwarder::create(Store& store, WebhookConfig
   }
   std::unique_ptr<Forwarder> f(new Forwarder(store, std::move(config)));
   f->target_ = std::move(*target);
+  if (f->target_.tls) {
+    TlsOptions tls;
+    tls.ca_file = f->config_.ca_file;
+    auto transport = make_native_transport(tls);
+    if (!transport) return make_error(transport.error().code, "webhook_ca_file: " + transport.error().message);
+    f->https_ = std::move(*transport);
+  } else if (!f->config_.ca_file.empty()) {
+    return make_error(ErrorCode::invalid_argument, "webhook_ca_file is set but webhook_url is not https://");
+  }
   for (std::size_t i = 0; i < f->config_.secrets.size(); ++i) {
     auto key = parse_webhook_secret(f->config_.secrets[i]);
     if (!key) return make_error(key.error().code, "webhook_secrets[" + std::to_string(i) + "]: " + key.error().message);
@@ -264,6 +271,26 @@ std::int64_t Forwarder::attempt(const Event& e, const Delivery& d) {
 
 Forwarder::PostResult Forwarder::post(const std::string& id, std::int64_t timestamp_s, const std::string& body) {
   PostResult out;
+  if (https_) {
+    HttpRequest req;
+    req.method = "POST";
+    req.url = config_.url;
+    req.headers = {{"Content-Type", "application/json"}, {"User-Agent", "lantern-relay"}, {"webhook-id", id},
+                   {"webhook-timestamp", std::to_string(timestamp_s)}, {"webhook-signature", sign_webhook(keys_, id, timestamp_s, body)}};
+    req.body = body;
+    req.timeout_ms = config_.timeout_ms;
+    req.max_response_bytes = 64 * 1024;  // the answer's body is not used
+    TransportResult r = https_->send(req);
+    if (r.error != TransportError::none) {
+      std::string kind = transport_error_name(r.error);
+      out.error = r.message.rfind(kind, 0) == 0 ? r.message : kind + ": " + r.message;
+      return out;
+    }
+    out.status = r.response.status;
+    std::string ra = r.response.header("Retry-After");
+    if (!ra.empty()) out.retry_after_ms = parse_retry_after_ms(ra, now_ms());
+    return out;
+  }
   char ebuf[256] = {0};
   std::string host = target_.host;
   // civetweb resolves IPv6 literals without brackets on Linux.

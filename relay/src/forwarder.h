@@ -20,13 +20,15 @@
 
 #include "lantern/relay/store.h"
 #include "lantern/result.h"
+#include "lantern/seams.h"
 
 namespace lantern::relay {
 
 struct WebhookConfig {
-  std::string url;                   // http://host[:port]/path; "" = no forwarding
+  std::string url;                   // https:// or http://host[:port]/path; "" = no forwarding
+  std::string ca_file;               // PEM bundle trusted for https:// (a private CA); "" = the system store
   std::vector<std::string> secrets;  // "whsec_<base64>"; every one signs every delivery (key rotation)
-  int timeout_ms = 10'000;           // waiting for the receiver's response (civetweb bounds connect at 10 s)
+  int timeout_ms = 10'000;           // https: the whole exchange; http: waiting for the response (civetweb bounds connect at 10 s)
   int max_attempts = 20;             // then the delivery is dead-lettered
   int backoff_initial_ms = 5'000;    // delay after the first failure, doubled after each one
   int backoff_max_ms = 3'600'000;    // the doubling stops here
@@ -35,13 +37,15 @@ struct WebhookConfig {
 };
 
 struct WebhookTarget {
+  bool tls = false;  // https://
   std::string host;  // name or address; IPv6 in brackets
   int port = 80;
   std::string path;  // with the query string, "/" at least
 };
 
-// http://host[:port][/path]. https:// is refused: civetweb 1.15's HTTP client has no mbedTLS
-// support (and with OpenSSL it does not verify the server), see docs/RELAY.md.
+// http(s)://host[:port][/path]. https:// goes through the sdk's native transport (mbedTLS, TLS 1.2+,
+// certificate chain and host name verified); http:// through civetweb's client (civetweb 1.15's
+// client cannot do TLS with mbedTLS).
 Result<WebhookTarget> parse_webhook_url(std::string_view url);
 
 // The event as both the webhook and GET /v1/agent/events carry it:
@@ -84,6 +88,7 @@ class Forwarder {
   Store& store_;
   WebhookConfig config_;
   WebhookTarget target_;
+  std::unique_ptr<Transport> https_;  // for https:// targets
   std::vector<std::string> keys_;  // decoded secrets
   std::thread thread_;
   std::mutex mu_;

@@ -34,7 +34,7 @@ const char* kUsage = R"(lantern-relay: receives support tickets, checks them, st
                      request_burst_per_ip, cors_origins, identity_secret,
                      agent_keys, agent_rate_per_key, agent_burst_per_key, webhook_url,
                      webhook_secrets, webhook_timeout_ms, webhook_max_attempts,
-                     webhook_backoff_initial_ms, webhook_backoff_max_ms, webhook_poll_ms, webhook_concurrency,
+                     webhook_backoff_initial_ms, webhook_backoff_max_ms, webhook_poll_ms, webhook_concurrency, webhook_ca_file,
                      tls_cert, tls_key, trusted_proxies, bench_noop
   Every option is described in docs/RELAY.md.
 

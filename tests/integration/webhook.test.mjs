@@ -4,9 +4,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { startRelay, refusedConfig, request, createTicket, sha256hex, waitFor, metrics, sleep } from './harness.mjs';
+import { startRelay, refusedConfig, request, createTicket, sha256hex, waitFor, metrics, sleep, work } from './harness.mjs';
 
 const oldSecret = 'whsec_' + crypto.randomBytes(32).toString('base64');
 const newSecret = 'whsec_' + crypto.randomBytes(24).toString('base64');
@@ -19,10 +23,10 @@ after(() => { for (const f of cleanups.reverse()) f(); });
 
 // A receiver on 127.0.0.1: `answer(delivery)` gives the status (or null: never answer).
 // Every request is checked with both rotated secrets and recorded.
-async function receiver(answer) {
+async function receiver(answer, tls = null) {
   const deliveries = [], hanging = [];
   const olds = new Webhook(oldSecret), news = new Webhook(newSecret), stranger = new Webhook('whsec_' + crypto.randomBytes(32).toString('base64'));
-  const server = http.createServer((req, res) => {
+  const server = (tls ? https : http).createServer(tls ?? {}, (req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (d) => { body += d; });
@@ -43,7 +47,8 @@ async function receiver(answer) {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const close = () => { hanging.forEach((r) => r.destroy()); server.closeAllConnections?.(); server.close(); };
   cleanups.push(close);
-  return { deliveries, hanging, url: `http://127.0.0.1:${server.address().port}/hooks/lantern?src=relay`, close };
+  const port = server.address().port;
+  return { deliveries, hanging, port, url: `http://127.0.0.1:${port}/hooks/lantern?src=relay`, close };
 }
 
 async function relayFor(url, extra = {}) {
@@ -181,6 +186,44 @@ test('a receiver that is not listening: tickets are acknowledged, deliveries wai
   assert.equal(m.lantern_webhook_delivered_total, 5);
 });
 
+// A certificate for "localhost" from a throw-away CA made here: the relay trusts it only through webhook_ca_file.
+function makeCert() {
+  const dir = fs.mkdtempSync(path.join(work, 'tls-'));
+  const run = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  run('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem',
+      '-days', '2', '-subj', '/CN=Lantern test CA');
+  run('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'server.key', '-out', 'server.csr',
+      '-subj', '/CN=localhost');
+  fs.writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=DNS:localhost\n');
+  run('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2',
+      '-extfile', 'san.ext');
+  return { ca: path.join(dir, 'ca.pem'), key: fs.readFileSync(path.join(dir, 'server.key')), cert: fs.readFileSync(path.join(dir, 'server.pem')) };
+}
+
+test('https:// receivers: delivered when the certificate verifies, refused when it does not', async () => {
+  const cert = makeCert();
+  const rx = await receiver(() => 200, { key: cert.key, cert: cert.cert });
+  const good = await relayFor(`https://localhost:${rx.port}/hooks/lantern`, { webhook_ca_file: cert.ca });
+  const t = await createTicket(good.port);
+  await waitFor(() => rx.deliveries.length === 1, 'the https delivery');
+  const d = rx.deliveries[0];
+  assert.deepEqual(d.verified, ['old', 'new'], d.error);
+  assert.equal(JSON.parse(d.body).data.ticket_id, t.id);
+  assert.equal(d.path, '/hooks/lantern');
+  // The system store does not know the test CA; and the certificate does not name 127.0.0.1.
+  for (const [url, extra, says] of [[`https://localhost:${rx.port}/hooks/lantern`, {}, /not trusted/],
+                                    [`https://127.0.0.1:${rx.port}/hooks/lantern`, { webhook_ca_file: cert.ca }, /does not match/]]) {
+    const bad = await relayFor(url, { webhook_max_attempts: 2, ...extra });
+    await createTicket(bad.port);
+    const m = await waitFor(async () => { const s = await metrics(bad.port); return s.lantern_webhook_dead_lettered_total === 1 && s; },
+                            `the untrusted delivery to ${url} dead-lettered`);
+    assert.equal(m.lantern_webhook_delivered_total, 0);
+    assert.match(bad.output(), says);
+    bad.proc.kill('SIGTERM');
+  }
+  assert.equal(rx.deliveries.length, 1, 'a request got through a TLS handshake that should have failed');
+});
+
 test('the relay stops cleanly on SIGTERM while a delivery hangs', async () => {
   const rx = await receiver(() => null);
   const relay = await relayFor(rx.url, { webhook_timeout_ms: 2000 });
@@ -194,11 +237,12 @@ test('the relay stops cleanly on SIGTERM while a delivery hangs', async () => {
 
 test('webhook settings are checked at start', async () => {
   for (const [config, says] of [
-    [{ webhook_url: 'https://helpdesk.example.com/hook', webhook_secrets: [oldSecret] }, /https:\/\/ is not supported/],
+    [{ webhook_url: 'https://helpdesk.example.com/hook', webhook_secrets: [oldSecret], webhook_ca_file: '/nonexistent.pem' }, /webhook_ca_file/],
+    [{ webhook_url: 'http://127.0.0.1:9/hook', webhook_secrets: [oldSecret], webhook_ca_file: '/etc/ssl/certs/ca-certificates.crt' }, /not https/],
     [{ webhook_url: 'http://127.0.0.1:9/hook' }, /webhook_secrets/],
     [{ webhook_url: 'http://127.0.0.1:9/hook', webhook_secrets: ['MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] }, /whsec_/],
     [{ webhook_url: 'http://127.0.0.1:9/hook', webhook_secrets: ['whsec_c2hvcnQ='] }, /24 to 64 bytes/],
-    [{ webhook_url: 'ftp://127.0.0.1/hook', webhook_secrets: [oldSecret] }, /http:\/\//],
+    [{ webhook_url: 'ftp://127.0.0.1/hook', webhook_secrets: [oldSecret] }, /https:\/\/ or http:\/\//],
     [{ webhook_secrets: [oldSecret] }, /webhook_url is not/],
     [{ webhook_url: 'http://127.0.0.1:9/', webhook_secrets: [oldSecret], webhook_max_attempts: 0 }, /webhook_max_attempts/],
     [{ webhook_retries: 3 }, /unknown option 'webhook_retries'/],

@@ -46,7 +46,7 @@ TEST_CASE("webhook secrets: whsec_ and 24 to 64 bytes of base64, or a clear erro
   CHECK(parse_webhook_secret("whsec_" + base64_std(std::string(64, 'k'))).ok());
 }
 
-TEST_CASE("webhook URL: http with host, port and path, but https refused with the reason") {
+TEST_CASE("webhook URL: https or http with host, port and path") {
   auto t = parse_webhook_url("http://127.0.0.1:9000/hooks/lantern?x=1");
   REQUIRE(t.ok());
   CHECK(t->host == "127.0.0.1");
@@ -60,11 +60,18 @@ TEST_CASE("webhook URL: http with host, port and path, but https refused with th
   REQUIRE(t.ok());
   CHECK(t->host == "[::1]");
   CHECK(t->port == 8081);
+  CHECK_FALSE(t->tls);
   auto https = parse_webhook_url("https://helpdesk.example.com/hook");
-  REQUIRE_FALSE(https.ok());
-  CHECK(https.error().message.find("https://") != std::string::npos);
+  REQUIRE(https.ok());
+  CHECK(https->tls);
+  CHECK(https->port == 443);
+  CHECK(https->host == "helpdesk.example.com");
+  https = parse_webhook_url("https://helpdesk.example.com:8443");
+  REQUIRE(https.ok());
+  CHECK(https->port == 8443);
+  CHECK(https->path == "/");
   for (const char* bad : {"ftp://x/", "http://", "http://:80/", "http://h:0/", "http://h:99999/", "http://h:8x/",
-                          "http://u:p@h/", "http://h/a b", "helpdesk.example.com"}) {
+                          "http://u:p@h/", "http://h/a b", "helpdesk.example.com", "https://", "httpx://h/"}) {
     CAPTURE(bad);
     CHECK_FALSE(parse_webhook_url(bad).ok());
   }
