@@ -17,6 +17,7 @@ namespace lantern::insight {
 // Weights of the non-lexical cues. Chosen on the dev half of tests/bench/sentiment only.
 namespace {
 constexpr float kNegationFactor = -0.75f;  // "not happy": flipped and dampened (as in VADER)
+constexpr float kNegatedNegative = -0.25f; // "not angry" is calm, not pleased
 constexpr float kNegateMinValence = 0.5f;  // weaker words ("my funds") are not flipped
 constexpr float kCapsFactor = 1.4f;        // "ANGRY" reads stronger than "angry"
 constexpr float kBeforeBut = 0.5f;         // "thanks, but ...": what comes after "but" matters
@@ -351,6 +352,16 @@ std::string_view slice(std::string_view s, std::uint32_t b, std::uint32_t e) {
 
 namespace {
 
+bool ends_with(std::string_view s, std::string_view tail) {
+  return s.size() > tail.size() + 2 && s.substr(s.size() - tail.size()) == tail;
+}
+bool derived(std::string_view surface) {
+  for (std::string_view t : {"ly", "ful", "less", "ness", "ment", "able"}) {
+    if (ends_with(surface, t)) return true;
+  }
+  return false;
+}
+
 Status add_lexicon(Lexicon& lex, std::string_view name, std::string_view content) {
   std::size_t line_no = 0, pos = 0;
   std::vector<Cp> cps;
@@ -435,8 +446,10 @@ Status add_lexicon(Lexicon& lex, std::string_view name, std::string_view content
     if (key.empty()) return bad("'" + std::string(phrase) + "' is empty after normalisation");
     if (!surface.empty()) {
       if (!lex.terms.emplace(surface, e).second) return bad("'" + std::string(phrase) + "' is listed twice");
-      // Other forms of the words: the first line with this stem wins ("help" before "helpful").
-      lex.terms.emplace(key, e);
+      // Other forms of the words share the entry through the stem (the first line with a stem
+      // wins), but not across derivations that change the meaning: Snowball cuts "friendly" to
+      // "friend" and "wonderful" to "wonder".
+      if (!derived(surface)) lex.terms.emplace(key, e);
     } else if (!lex.terms.emplace(key, e).second) {
       return bad("'" + std::string(phrase) + "' is listed twice");
     }
@@ -618,10 +631,11 @@ Result<Sentiment> SentimentScorer::score(std::string_view input, std::string_vie
       }
       if (k < items.size() && items[k].e && items[k].e->time) {
         float n = float(std::min(value, 1e6));
-        float du = items[k].e->u * std::min(3.f, 1.f + n / 3.f);
+        const float scale = std::min(3.f, 1.f + n / 3.f);  // 1 day: 1.3, 3 days: 2, 6 days and more: 3
+        const float du = items[k].e->u * scale, dv = -0.3f * scale * after_but;
         urg += du;
-        sum -= 0.3f * after_but;
-        add_cue(CueKind::wait, it.begin, items[k].end, -0.3f * after_but, du);
+        sum += dv;
+        add_cue(CueKind::wait, it.begin, items[k].end, dv, du);
         j = k;
         continue;
       }
@@ -667,14 +681,15 @@ Result<Sentiment> SentimentScorer::score(std::string_view input, std::string_vie
     for (std::size_t k = it.first; k <= it.last; ++k) caps = caps || units[k].caps;
     float v = e.v * mult * (caps ? kCapsFactor : 1.f);
     float du = e.u * mult;
-    if (negated && std::fabs(e.v) >= kNegateMinValence) v *= kNegationFactor;
+    if (negated && std::fabs(e.v) >= kNegateMinValence) v *= e.v > 0 ? kNegationFactor : kNegatedNegative;
     if (negated && neg_adjacent) du = 0;  // "not urgent"
     v *= after_but;
     sum += v;
     urg += du;
     if (v != 0 || du != 0) {
-      CueKind kind = v < -0.05f ? CueKind::negative : v > 0.05f ? CueKind::positive : CueKind::urgency;
-      if (kind == CueKind::urgency && du == 0) continue;
+      // Named after what it mostly contributes: 紧急 is an urgency cue, 被盗 a negative one.
+      CueKind kind = du > std::fabs(v) ? CueKind::urgency : v < 0 ? CueKind::negative : CueKind::positive;
+      if (std::fabs(v) < 0.05f && du == 0) continue;
       add_cue(kind, cue_begin, it.end, v, du);
     }
   }
