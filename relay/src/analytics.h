@@ -124,8 +124,8 @@ struct AnalyticsConfig {
   double burst_per_ip = 30;             // analytics_burst_per_ip
   // analytics_rate_total, analytics_burst_total: batches per second from all addresses together, so
   // that many addresses cannot take the CPU that tickets need either (each batch is parsed and checked).
-  double rate_total = 500;
-  double burst_total = 1000;
+  double rate_total = 200;
+  double burst_total = 400;
   std::size_t queue_events = 10000;     // analytics_queue_events: beyond this, events are dropped and counted
   int flush_interval_ms = 1000;         // analytics_flush_interval_ms
 };

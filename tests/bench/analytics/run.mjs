@@ -3,7 +3,7 @@
 //   A. CLIENTS keep-alive clients POST tickets (durable 201s) alone;
 //   B. the same, while FLOODERS clients POST 100-event analytics batches as fast as they can, with
 //      the per-IP analytics limit lifted (as if they came from many addresses): the relay-wide
-//      analytics limit (analytics_rate_total, 500 batches/s) is what holds;
+//      analytics limit (analytics_rate_total, 200 batches/s) is what holds;
 //   C. the same flood against a second relay with the default analytics limit (1 batch/s per IP,
 //      burst 30): the flood from one address is answered 429.
 //   E. the worst case: every analytics limit lifted.
