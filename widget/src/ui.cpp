@@ -262,8 +262,10 @@ void draw_header(Ui& ui, App& app) {
   ImGui::SameLine();
   float right = ImGui::GetWindowContentRegionMax().x;
   if (app.screen() == Screen::loading || app.screen() == Screen::error) {
-    ImGui::SameLine(right - ImGui::CalcTextSize(app.S("nav.close")).x - 16);
-    if (ui.button(app.S("nav.close"), "close")) app.platform().post_to_host("{\"lantern\":1,\"type\":\"close\"}");
+    // No bundle, no strings: the error screen speaks English.
+    const char* close = app.strings().has("nav.close") ? app.S("nav.close") : "Close";
+    ImGui::SameLine(right - ImGui::CalcTextSize(close).x - 16);
+    if (ui.button(close, "close")) app.platform().post_to_host("{\"lantern\":1,\"type\":\"close\"}");
     return;
   }
   const char* other_label = app.language() == "en" ? "中文" : "English";
