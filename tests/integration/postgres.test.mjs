@@ -20,11 +20,11 @@ const psql = (url, sql) => execFileSync('psql', ['-X', '-q', '-At', '-v', 'ON_ER
 
 const relays = [];
 // Relays sharing a store must share relay.secret too: access tokens are derived from it.
-async function start(name) {
+async function start(name, { copySecret = true } = {}) {
   const dir = path.join(ctx.work, name);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const secret = path.join(ctx.work, 'a', 'relay.secret');
-  if (name !== 'a') fs.copyFileSync(secret, path.join(dir, 'relay.secret'));
+  if (name !== 'a' && copySecret) fs.copyFileSync(secret, path.join(dir, 'relay.secret'));
   const r = await startRelay(ctx, dir, {}, ['--store', dbUrl]);
   relays.push(r);
   return r;
@@ -72,6 +72,13 @@ test('one idempotency key raced at both relays makes one ticket, and both answer
   // The same key with another body is a conflict at either relay.
   const other = await postTicket(b.port, k, ticket(k, { amount: '1' }));
   assert.equal(other.status, 409, other.text);
+});
+
+test('a relay whose relay.secret differs from the others refuses to start, naming the file', async () => {
+  await assert.rejects(start('stranger', { copySecret: false }), (e) => {
+    assert.match(e.out, /stranger\/relay\.secret differs from the secret of the relays already using this store/);
+    return true;
+  });
 });
 
 test('SIGKILL of one relay mid-stream: the other goes on, every acknowledged ticket is there exactly once', async () => {

@@ -325,6 +325,7 @@ class PgStore final : public Store {
   Result<AttachmentRecord> put_attachment(const AttachmentRecord& a) override;
   Result<std::optional<AttachmentRecord>> get_attachment(std::string_view id) override;
   Result<StoreStats> stats() override;
+  Result<std::string> setting(std::string_view key, std::string_view value_if_unset) override;
 
  private:
   PgStore(std::string url, PostgresOptions o) : url_(std::move(url)), opt_(o) {}
@@ -709,6 +710,23 @@ Result<AttachmentRecord> PgStore::put_attachment(const AttachmentRecord& a) {
       if (existing->rows() == 0) return make_error(ErrorCode::io_error, "the attachment record vanished while it was being read");
       return attachment_row(*existing, 0);
     }
+  });
+}
+
+// Settings share lantern_meta with the schema version, under a prefix of their own.
+Result<std::string> PgStore::setting(std::string_view key, std::string_view value_if_unset) {
+  if (key.empty() || key.size() > 64) return invalid("setting: a key of 1 to 64 bytes expected");
+  std::string k = "setting." + std::string(key);
+  return with<std::string>([&](Conn& c) -> Result<std::string> {
+    // One statement: inserts only when absent (a racing insert waits, then does nothing), and the
+    // read that follows sees whichever value committed.
+    auto ins = query(c, "cannot store a setting", "INSERT INTO lantern_meta(key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                     k, value_if_unset);
+    if (!ins) return ins.error();
+    auto r = query(c, "cannot read a setting", "SELECT value FROM lantern_meta WHERE key = $1", k);
+    if (!r) return r.error();
+    if (r->rows() == 0) return make_error(ErrorCode::io_error, "a setting vanished while it was being stored");
+    return r->text(0, 0);
   });
 }
 

@@ -46,7 +46,8 @@ using sqlite::Db;
 using sqlite::Query;
 
 // 1: first release. 2: tickets.access_token_hash dropped (the relay derives tokens).
-constexpr int kSchemaVersion = 2;
+// 3: settings.
+constexpr int kSchemaVersion = 3;
 constexpr int kApplicationId = 0x4C4E5452;  // "LNTR" in the file header: marks a Lantern store
 constexpr std::size_t kMaxList = 1000;
 
@@ -85,6 +86,7 @@ CREATE TABLE deliveries(
   state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead')),
   last_error TEXT NOT NULL);
 CREATE INDEX deliveries_by_state ON deliveries(state, event_seq);
+CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE attachments(
   id TEXT PRIMARY KEY,
   sha256 TEXT NOT NULL UNIQUE,
@@ -186,6 +188,8 @@ Status migrate(Db& db, const std::string& dir) {
   // 1 -> 2: the stored token hashes are unused since the relay derives tokens; dropping the
   // column keeps no secret-derived data around.
   if (st && *version == 1) st = db.exec("ALTER TABLE tickets DROP COLUMN access_token_hash");
+  // 2 -> 3: settings.
+  if (st && *version >= 1 && *version < 3) st = db.exec("CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
   if (st) st = db.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion) + "; PRAGMA application_id = " +
                         std::to_string(kApplicationId) + "; COMMIT")
                            .c_str());
@@ -216,6 +220,7 @@ class SqliteStore final : public Store {
   Result<AttachmentRecord> put_attachment(const AttachmentRecord& a) override;
   Result<std::optional<AttachmentRecord>> get_attachment(std::string_view id) override;
   Result<StoreStats> stats() override;
+  Result<std::string> setting(std::string_view key, std::string_view value_if_unset) override;
 
  private:
   // A write waiting for the writer thread. It lives on the caller's stack: the caller blocks
@@ -697,6 +702,28 @@ Result<AttachmentRecord> SqliteStore::put_attachment(const AttachmentRecord& a) 
       if ((rc & 0xff) == SQLITE_CONSTRAINT && attempt < 3) continue;  // a clash on the random id
       return q.error(rc, "cannot store the attachment");
     }
+  });
+}
+
+Result<std::string> SqliteStore::setting(std::string_view key, std::string_view value_if_unset) {
+  if (key.empty() || key.size() > 64) return invalid("setting: a key of 1 to 64 bytes expected");
+  auto get = [&](Db& db) -> Result<std::optional<std::string>> {
+    Query q(db, "SELECT value FROM settings WHERE key = ?1");
+    int rc = q.bind(key).step();
+    if (rc == SQLITE_ROW) return std::optional<std::string>(q.text(0));
+    if (rc == SQLITE_DONE) return std::optional<std::string>();
+    return q.error(rc, "cannot read a setting");
+  };
+  auto seen = read<std::optional<std::string>>(get);
+  if (!seen) return seen.error();
+  if (*seen) return std::move(**seen);
+  return write<std::string>([&](Db& db) -> Result<std::string> {
+    Query q(db, "INSERT OR IGNORE INTO settings(key, value) VALUES (?1, ?2)");
+    if (Status st = q.bind(key, value_if_unset).run("cannot store a setting"); !st) return st.error();
+    auto now = get(db);
+    if (!now) return now.error();
+    if (!*now) return make_error(ErrorCode::io_error, "a setting vanished while it was being stored");
+    return std::move(**now);
   });
 }
 

@@ -461,12 +461,12 @@ STORE_TEST("claimed deliveries go to one caller until the lease ends or an attem
 TEST_CASE("store: a database from a newer relay is refused with a clear error") {
   TempDir dir("version");
   open_store(dir.path).reset();
-  CHECK(sql_scalar(dir.path, "PRAGMA user_version") == "2");
+  CHECK(sql_scalar(dir.path, "PRAGMA user_version") == "3");
   sql_scalar(dir.path, "PRAGMA user_version = 99");
   auto s = open_sqlite_store(dir.path, {});
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().code == ErrorCode::bad_format);
-  CHECK(s.error().message.find("has schema version 99, newer than this lantern-relay understands (2)") != std::string::npos);
+  CHECK(s.error().message.find("has schema version 99, newer than this lantern-relay understands (3)") != std::string::npos);
 
   TempDir other("foreign");
   std::filesystem::create_directories(other.path);
@@ -515,8 +515,9 @@ TEST_CASE("store: a version 1 database (with stored token hashes) is migrated an
     auto ev = s->events_after(0, 10);
     REQUIRE(ev->size() == 2);
     CHECK(ev->back().seq == 2);  // the cursor continues
+    CHECK(*s->setting("k", "v") == "v");  // the settings table of version 3
   }
-  CHECK(sql_scalar(dir.path, "PRAGMA user_version") == "2");
+  CHECK(sql_scalar(dir.path, "PRAGMA user_version") == "3");
   CHECK(sql_scalar(dir.path, "SELECT COUNT(*) FROM pragma_table_info('tickets') WHERE name = 'access_token_hash'") == "0");
   CHECK(sql_scalar(dir.path, "PRAGMA integrity_check") == "ok");
 }
@@ -590,6 +591,31 @@ static void sigkill(Backend& b) {
   b.check_integrity();
 }
 STORE_TEST("a process killed with SIGKILL loses no acknowledged ticket", sigkill)
+
+// A setting is stored once: later values and other openers get the first.
+static void settings(Backend& b) {
+  auto s = b.open();
+  auto other = b.try_open();  // a second relay on the same store (PostgreSQL); SQLite allows one process
+  Store& second = other.ok() ? **other : *s;
+  std::vector<std::thread> pool;
+  std::vector<std::string> got(8);
+  for (int t = 0; t < 8; ++t) {
+    pool.emplace_back([&, t] {
+      auto r = (t % 2 ? second : *s).setting("fingerprint", "value-" + std::to_string(t));
+      got[std::size_t(t)] = r ? *r : "error: " + r.error().message;
+    });
+  }
+  for (auto& th : pool) th.join();
+  CHECK(got[0].rfind("value-", 0) == 0);
+  for (const auto& g : got) CHECK(g == got[0]);
+  CHECK(*s->setting("fingerprint", "later") == got[0]);
+  CHECK(*s->setting("another", "x") == "x");
+  CHECK(s->setting("", "x").error().code == ErrorCode::invalid_argument);
+  if (other.ok()) other->reset();
+  s.reset();
+  CHECK(*b.open()->setting("fingerprint", "after reopening") == got[0]);
+}
+STORE_TEST("a setting is stored once, whoever asks first", settings)
 
 // The cursor under concurrent writers: every event seen once, in increasing seq, none skipped.
 static void poller(Backend& b) {

@@ -162,6 +162,10 @@ class Store {
   virtual Result<AttachmentRecord> put_attachment(const AttachmentRecord& a) = 0;
   virtual Result<std::optional<AttachmentRecord>> get_attachment(std::string_view id) = 0;
   virtual Result<StoreStats> stats() = 0;  // counts scan indexes: fine for /health, not per request
+  // The value stored under `key`; if there is none yet, value_if_unset is stored first and
+  // returned. Atomic: of several relays starting together on one store, one value wins and all
+  // get it (the relay records a fingerprint of relay.secret this way). Keys: 1 to 64 bytes.
+  virtual Result<std::string> setting(std::string_view key, std::string_view value_if_unset) = 0;
 };
 
 // [SECTION] SQLite backend
