@@ -49,6 +49,23 @@ case $scenario in
     head -c 102400 /dev/zero | tr '\0' 'a' > "$work/huge"
     expect_fail "100 KB query" "query is too long" "$kb" search --bundle "$work/kb.bundle" "$(cat "$work/huge")"
     ;;
+  sentiment)
+    # Built in, from a bundle's SENT section, the labelled set, and the errors a user sees.
+    "$kb" sentiment --json --lang zh-TW -- "帳戶被盜，緊急！！" > "$work/s.json" || fail sentiment
+    grep -q '"label":"negative"' "$work/s.json" && grep -q '"urgency_label":"high"' "$work/s.json" || fail "sentiment: $(cat "$work/s.json")"
+    mkdir -p "$work/lex"
+    printf 'rekt | v=-3 u=2\n' > "$work/lex/en.txt"
+    build_kb --sentiment "$work/lex" --out "$work/kb.bundle"
+    "$kb" sentiment --bundle "$work/kb.bundle" got rekt | grep -q "^negative.*urgency high" || fail "bundle lexicon not used"
+    "$kb" sentiment-eval --bundle "$work/kb.bundle" --set "$src/tests/bench/sentiment/descriptions.jsonl" | grep -q "^scorer: bundle lexicons" || fail "eval with a bundle"
+    "$kb" sentiment-eval --set "$src/tests/bench/sentiment/descriptions.jsonl" > "$work/eval.txt" || fail sentiment-eval
+    grep -Eq '^test +all +[0-9]+ ' "$work/eval.txt" && grep -q "sentiment confusion" "$work/eval.txt" || fail "eval output: $(cat "$work/eval.txt")"
+    printf 'rekt | v=-9\n' > "$work/lex/en.txt"
+    expect_fail "bad lexicon line" "en, line 1: valence v=-9 is outside" "$kb" build --input "$src/kb-bundle/content" --sentiment "$work/lex" --out "$work/bad.bundle"
+    expect_fail "language without a lexicon" "no lexicon for language 'fr'" "$kb" sentiment --lang fr bonjour
+    printf '{"text":"x","lang":"en","sentiment":"angry","urgency":"high","split":"dev"}\n' > "$work/set.jsonl"
+    expect_fail "bad label" "set.jsonl:1: sentiment 'angry'" "$kb" sentiment-eval --set "$work/set.jsonl"
+    ;;
   bad-input)
     mkdir -p "$work/in"
     printf '{"id":"a","lang":"en","title":"t","body":"b"}\nnot json\n' > "$work/in/x.jsonl"
