@@ -58,7 +58,8 @@ http {
   include ${dir}/lantern.conf;
 }
 `);
-  const proc = spawn('nginx', ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'),
+  const bin = fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';  // /usr/sbin is not on every PATH
+  const proc = spawn(bin, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'),
                                '-g', `daemon off; pid ${dir}/nginx.pid;`], { stdio: ['ignore', 'pipe', 'pipe'] });
   proc.stdout.on('data', (d) => { nginxLog += d; });
   proc.stderr.on('data', (d) => { nginxLog += d; });
