@@ -80,7 +80,9 @@ Status Relay::init_analytics() {
     // Tickets and the other reports do not depend on it: say why and go on without sentiment.
     sentiment_error_ = scorer.error().message;
     std::fprintf(stderr, "lantern-relay: the sentiment report is off: %s\n", sentiment_error_.c_str());
-    reports_ = std::make_unique<Reports>(*analytics_, *store_, MoodScorer{});
+    auto reports = Reports::open(config_.data_dir, *analytics_, *store_, MoodScorer{});
+    if (!reports) return reports.error();
+    reports_ = std::move(*reports);
     return ok_status();
   }
   auto shared = std::make_shared<insight::SentimentScorer>(std::move(*scorer));
@@ -97,7 +99,9 @@ Status Relay::init_analytics() {
     }
     return m;
   };
-  reports_ = std::make_unique<Reports>(*analytics_, *store_, std::move(mood));
+  auto reports = Reports::open(config_.data_dir, *analytics_, *store_, std::move(mood));
+  if (!reports) return reports.error();
+  reports_ = std::move(*reports);
   return ok_status();
 }
 

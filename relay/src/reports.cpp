@@ -7,6 +7,7 @@
 #include <set>
 
 #include "lantern/text.h"
+#include "store/sqlite_db.h"
 
 namespace lantern::relay {
 
@@ -204,34 +205,129 @@ void apply_event(std::unordered_map<std::string, TicketFacts>& facts, const Even
 
 // [SECTION] Reports
 
+namespace {
+
+const char* kFactsSchema = R"SQL(
+CREATE TABLE IF NOT EXISTS ticket_facts (
+  id TEXT PRIMARY KEY, category TEXT NOT NULL, lang TEXT NOT NULL, status TEXT NOT NULL,
+  created_ms INTEGER NOT NULL, day TEXT NOT NULL, first_reply_ms INTEGER NOT NULL, resolved_ms INTEGER NOT NULL,
+  waiting_since_ms INTEGER NOT NULL, scored INTEGER NOT NULL, sentiment_e6 INTEGER NOT NULL, urgency_e6 INTEGER NOT NULL,
+  label TEXT NOT NULL, cues TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ticket_facts_day ON ticket_facts(day);
+CREATE TABLE IF NOT EXISTS report_cursor (name TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+)SQL";
+
+constexpr std::size_t kEventPage = 500;
+
+std::string lo(const std::string& d) { return d.empty() ? "0000-00-00" : d; }
+std::string hi(const std::string& d) { return d.empty() ? "9999-99-99" : d; }
+
+// Scores are kept as integers in millionths: exact sums, and no floating point in the schema.
+std::int64_t e6(double v) { return static_cast<std::int64_t>(std::llround(v * 1e6)); }
+double from_e6(std::int64_t v) { return double(v) / 1e6; }
+
+Result<std::optional<TicketFacts>> read_fact(sqlite::Db& db, const std::string& id) {
+  sqlite::Query q(db, "SELECT category, lang, status, created_ms, first_reply_ms, resolved_ms, waiting_since_ms, scored, "
+                      "sentiment_e6, urgency_e6, label, cues FROM ticket_facts WHERE id = ?");
+  q.bind(id);
+  int rc = q.step();
+  if (rc == SQLITE_DONE) return std::optional<TicketFacts>();
+  if (rc != SQLITE_ROW) return q.error(rc, "reports: reading ticket facts");
+  TicketFacts t;
+  t.id = id;
+  t.category = q.text(0);
+  t.lang = q.text(1);
+  t.status = q.text(2);
+  t.created_ms = q.int64(3);
+  t.first_agent_reply_ms = q.int64(4);
+  t.resolved_ms = q.int64(5);
+  t.waiting_since_ms = q.int64(6);
+  t.scored = q.int64(7) != 0;
+  t.mood.sentiment = from_e6(q.int64(8));
+  t.mood.urgency = from_e6(q.int64(9));
+  t.mood.label = q.text(10);
+  json cues = json::parse(q.text(11), nullptr, false);
+  if (cues.is_array()) {
+    for (const auto& c : cues) {
+      if (c.is_string()) t.mood.cues.push_back(c.get<std::string>());
+    }
+  }
+  return std::optional<TicketFacts>(std::move(t));
+}
+
+Status write_fact(sqlite::Db& db, const TicketFacts& t) {
+  sqlite::Query q(db, "INSERT OR REPLACE INTO ticket_facts(id, category, lang, status, created_ms, day, first_reply_ms, resolved_ms, "
+                      "waiting_since_ms, scored, sentiment_e6, urgency_e6, label, cues) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  q.bind(t.id, t.category, t.lang, t.status, t.created_ms, utc_day(t.created_ms), t.first_agent_reply_ms, t.resolved_ms,
+         t.waiting_since_ms, t.scored, e6(t.mood.sentiment), e6(t.mood.urgency), t.mood.label, dump(json(t.mood.cues)));
+  return q.run("reports: writing ticket facts");
+}
+
+}  // namespace
+
 const std::vector<std::string>& Reports::names() {
   static const std::vector<std::string> n = {"queries", "articles", "deflection", "ticket-volume", "response-times", "sentiment"};
   return n;
 }
 
-Status Reports::refresh() {
-  auto load = [&](const std::string& id) -> std::optional<StoredTicket> {
-    auto t = store_.get_ticket(id);
-    if (!t || !*t) return std::nullopt;
-    return **t;
-  };
-  for (;;) {
-    auto events = store_.events_after(cursor_, 1000);
-    if (!events) return events.error();
-    for (const auto& e : *events) {
-      apply_event(facts_, e, load);
-      cursor_ = e.seq;
-    }
-    if (events->size() < 1000) break;
-  }
-  return ok_status();
+Reports::Reports(Analytics& analytics, Store& store, MoodScorer scorer) : analytics_(analytics), store_(store), scorer_(std::move(scorer)) {}
+Reports::~Reports() = default;
+
+Result<std::unique_ptr<Reports>> Reports::open(const std::string& dir, Analytics& analytics, Store& store, MoodScorer scorer) {
+  std::unique_ptr<Reports> r(new Reports(analytics, store, std::move(scorer)));
+  auto db = sqlite::Db::open(dir + "/analytics.db");
+  if (!db) return db.error();
+  r->db_ = std::move(*db);
+  if (auto st = r->db_->exec("PRAGMA busy_timeout=5000;"); !st) return st.error();
+  if (auto st = r->db_->exec(kFactsSchema); !st) return st.error();
+  return r;
 }
 
-bool Reports::in_range(const TicketFacts& t, const ReportParams& p) const {
-  std::string day = utc_day(t.created_ms);
-  if (!p.from_day.empty() && day < p.from_day) return false;
-  if (!p.to_day.empty() && day > p.to_day) return false;
-  return p.lang.empty() || t.lang == p.lang;
+Status Reports::refresh() {
+  sqlite::Db& db = *db_;
+  for (;;) {
+    std::int64_t cursor = 0;
+    {
+      sqlite::Query q(db, "SELECT seq FROM report_cursor WHERE name = 'store'");
+      int rc = q.step();
+      if (rc == SQLITE_ROW) cursor = q.int64(0);
+      else if (rc != SQLITE_DONE) return q.error(rc, "reports: reading the cursor");
+    }
+    auto events = store_.events_after(cursor, kEventPage);
+    if (!events) return events.error();
+    if (events->empty()) return ok_status();
+    // The facts this page touches, from the database; folded in memory; written back with the
+    // cursor in one transaction, so a crash never counts an event twice.
+    std::unordered_map<std::string, TicketFacts> facts;
+    for (const auto& e : *events) {
+      if (e.type == kTicketCreated || facts.count(e.ticket_id)) continue;
+      auto f = read_fact(db, e.ticket_id);
+      if (!f) return f.error();
+      if (*f) facts[e.ticket_id] = std::move(**f);
+    }
+    auto load = [&](const std::string& id) -> std::optional<StoredTicket> {
+      auto t = store_.get_ticket(id);
+      if (!t || !*t) return std::nullopt;
+      return **t;
+    };
+    for (const auto& e : *events) apply_event(facts, e, load);
+    if (auto st = db.exec("BEGIN IMMEDIATE"); !st) return st;
+    Status st = ok_status();
+    for (const auto& [id, t] : facts) {
+      if (!(st = write_fact(db, t))) break;
+    }
+    if (st) {
+      sqlite::Query q(db, "INSERT OR REPLACE INTO report_cursor(name, seq) VALUES('store', ?)");
+      q.bind(events->back().seq);
+      st = q.run("reports: writing the cursor");
+    }
+    if (st) st = db.exec("COMMIT");
+    if (!st) {
+      (void)db.exec("ROLLBACK");
+      return st;
+    }
+    if (events->size() < kEventPage) return ok_status();
+  }
 }
 
 Result<std::string> Reports::run(std::string_view name, const ReportParams& p, std::int64_t now_ms) {
@@ -287,18 +383,26 @@ Result<std::string> Reports::run(std::string_view name, const ReportParams& p, s
     return make_error(ErrorCode::invalid_argument, "no report '" + std::string(name.substr(0, 40)) +
                                                        "'; known: queries, articles, deflection, ticket-volume, response-times, sentiment");
   }
-  // The ticket reports: fold new store events first.
   std::lock_guard<std::mutex> lock(mu_);
   if (auto st = refresh(); !st) return st.error();
+  return ticket_report(name, p, now_ms, out);
+}
+
+Result<std::string> Reports::ticket_report(std::string_view name, const ReportParams& p, std::int64_t now_ms, json& out) {
+  sqlite::Db& db = *db_;
+  const std::string from = lo(p.from_day), to = hi(p.to_day);
+  int rc = SQLITE_DONE;
   if (name == "ticket-volume") {
     std::set<std::string> days;
     std::map<std::string, std::map<std::string, std::int64_t>> by_cat;  // category -> day -> tickets
-    for (const auto& [id, t] : facts_) {
-      if (!in_range(t, p)) continue;
-      std::string day = utc_day(t.created_ms);
-      days.insert(day);
-      by_cat[t.category][day] += 1;
+    sqlite::Query q(db, "SELECT day, category, COUNT(*) FROM ticket_facts WHERE day >= ? AND day <= ? AND (? = '' OR lang = ?) "
+                        "GROUP BY day, category");
+    q.bind(from, to, p.lang, p.lang);
+    while ((rc = q.step()) == SQLITE_ROW) {
+      days.insert(q.text(0));
+      by_cat[q.text(1)][q.text(0)] = q.int64(2);
     }
+    if (rc != SQLITE_DONE) return q.error(rc, "reports: ticket volume");
     out["days"] = json::array();
     for (const auto& d : days) out["days"].push_back(d);
     out["categories"] = json::array();
@@ -319,20 +423,24 @@ Result<std::string> Reports::run(std::string_view name, const ReportParams& p, s
     std::vector<double> first, resolve;
     std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> by_cat;
     std::int64_t open = 0;
-    for (const auto& [id, t] : facts_) {
-      if (!in_range(t, p)) continue;
-      auto& c = by_cat[t.category];
-      if (t.first_agent_reply_ms) {
-        first.push_back(double(t.first_agent_reply_ms - t.created_ms) / 1000.0);
+    sqlite::Query q(db, "SELECT category, created_ms, first_reply_ms, resolved_ms FROM ticket_facts "
+                        "WHERE day >= ? AND day <= ? AND (? = '' OR lang = ?)");
+    q.bind(from, to, p.lang, p.lang);
+    while ((rc = q.step()) == SQLITE_ROW) {
+      auto& c = by_cat[q.text(0)];
+      std::int64_t created = q.int64(1), replied = q.int64(2), resolved = q.int64(3);
+      if (replied) {
+        first.push_back(double(replied - created) / 1000.0);
         c.first.push_back(first.back());
       }
-      if (t.resolved_ms) {
-        resolve.push_back(double(t.resolved_ms - t.created_ms) / 1000.0);
+      if (resolved) {
+        resolve.push_back(double(resolved - created) / 1000.0);
         c.second.push_back(resolve.back());
       } else {
         ++open;
       }
     }
+    if (rc != SQLITE_DONE) return q.error(rc, "reports: response times");
     out["first_reply"] = stats_json(first);
     out["resolution"] = stats_json(resolve);
     out["unresolved"] = open;
@@ -342,64 +450,79 @@ Result<std::string> Reports::run(std::string_view name, const ReportParams& p, s
     }
     return dump(out);
   }
-  // sentiment
-  struct Cluster {
-    std::int64_t tickets = 0, negative = 0;
-    double sentiment = 0, urgency = 0;
-  };
-  std::map<std::string, Cluster> clusters;
-  std::vector<const TicketFacts*> waiting;
-  for (auto& [id, t] : facts_) {
-    if (!in_range(t, p)) continue;
-    if (!t.scored) {
-      // Scored once, on first use: the description never changes after the ticket is stored.
+  // sentiment: score what is not scored yet (once per ticket: a description never changes).
+  if (scorer_) {
+    std::vector<TicketFacts> todo;
+    {
+      sqlite::Query q(db, "SELECT id FROM ticket_facts WHERE scored = 0 AND day >= ? AND day <= ? AND (? = '' OR lang = ?)");
+      q.bind(from, to, p.lang, p.lang);
+      std::vector<std::string> ids;
+      while ((rc = q.step()) == SQLITE_ROW) ids.push_back(q.text(0));
+      if (rc != SQLITE_DONE) return q.error(rc, "reports: unscored tickets");
+      for (const auto& id : ids) {
+        auto f = read_fact(db, id);
+        if (!f) return f.error();
+        if (*f) todo.push_back(std::move(**f));
+      }
+    }
+    for (auto& t : todo) {
       auto s = store_.get_ticket(t.id);
+      if (!s) return s.error();
       std::string description;
-      if (s && *s) {
+      if (*s) {
         json j = json::parse((*s)->ticket_json, nullptr, false);
         if (j.is_object() && j.contains("fields") && j["fields"].is_object() && j["fields"].contains("description") &&
             j["fields"]["description"].is_string()) {
           description = j["fields"]["description"].get<std::string>();
         }
       }
-      if (scorer_) t.mood = scorer_(description, t.lang);
+      t.mood = scorer_(description, t.lang);
       t.scored = true;
     }
-    Cluster& c = clusters[t.category];
-    c.tickets += 1;
-    c.negative += t.mood.label == "negative" ? 1 : 0;
-    c.sentiment += t.mood.sentiment;
-    c.urgency += t.mood.urgency;
-    if (t.waiting_since_ms && !is_resolved(t.status)) waiting.push_back(&t);
+    if (!todo.empty()) {
+      if (auto st = db.exec("BEGIN IMMEDIATE"); !st) return st.error();
+      Status st = ok_status();
+      for (const auto& t : todo) {
+        if (!(st = write_fact(db, t))) break;
+      }
+      if (st) st = db.exec("COMMIT");
+      if (!st) {
+        (void)db.exec("ROLLBACK");
+        return st.error();
+      }
+    }
   }
-  // Angry first, then the longest wait; urgency breaks ties between equally long waits.
-  std::sort(waiting.begin(), waiting.end(), [](const TicketFacts* a, const TicketFacts* b) {
-    bool an = a->mood.label == "negative", bn = b->mood.label == "negative";
-    if (an != bn) return an;
-    if (a->waiting_since_ms != b->waiting_since_ms) return a->waiting_since_ms < b->waiting_since_ms;
-    if (a->mood.urgency != b->mood.urgency) return a->mood.urgency > b->mood.urgency;
-    return a->id < b->id;
-  });
   out["waiting"] = json::array();
-  for (std::size_t i = 0; i < waiting.size() && i < p.limit; ++i) {
-    const TicketFacts& t = *waiting[i];
-    out["waiting"].push_back({{"id", t.id}, {"category", t.category}, {"lang", t.lang}, {"status", t.status},
-                              {"sentiment", round3(t.mood.sentiment)}, {"urgency", round3(t.mood.urgency)}, {"label", t.mood.label},
-                              {"cues", t.mood.cues}, {"waiting_s", std::max<std::int64_t>(0, now_ms - t.waiting_since_ms) / 1000}});
+  {
+    // Angry first, then the longest wait; urgency breaks ties between equally long waits.
+    sqlite::Query q(db, "SELECT id, category, lang, status, sentiment_e6, urgency_e6, label, cues, waiting_since_ms FROM ticket_facts "
+                        "WHERE day >= ? AND day <= ? AND (? = '' OR lang = ?) AND waiting_since_ms > 0 "
+                        "AND status NOT IN ('solved', 'closed') "
+                        "ORDER BY label = 'negative' DESC, waiting_since_ms ASC, urgency_e6 DESC, id LIMIT ?");
+    q.bind(from, to, p.lang, p.lang, std::int64_t(p.limit));
+    while ((rc = q.step()) == SQLITE_ROW) {
+      json cues = json::parse(q.text(7), nullptr, false);
+      out["waiting"].push_back({{"id", q.text(0)}, {"category", q.text(1)}, {"lang", q.text(2)}, {"status", q.text(3)},
+                                {"sentiment", round3(from_e6(q.int64(4)))}, {"urgency", round3(from_e6(q.int64(5)))}, {"label", q.text(6)},
+                                {"cues", cues.is_array() ? cues : json::array()},
+                                {"waiting_s", std::max<std::int64_t>(0, now_ms - q.int64(8)) / 1000}});
+    }
+    if (rc != SQLITE_DONE) return q.error(rc, "reports: waiting tickets");
   }
-  std::vector<std::pair<std::string, Cluster>> cats(clusters.begin(), clusters.end());
-  std::sort(cats.begin(), cats.end(), [](const auto& a, const auto& b) {
-    double ra = double(a.second.negative) / double(a.second.tickets), rb = double(b.second.negative) / double(b.second.tickets);
-    if (ra != rb) return ra > rb;
-    if (a.second.negative != b.second.negative) return a.second.negative > b.second.negative;
-    return a.first < b.first;
-  });
   out["categories"] = json::array();
-  for (const auto& [cat, c] : cats) {
-    out["categories"].push_back({{"category", cat}, {"tickets", c.tickets}, {"negative", c.negative},
-                                 {"negative_share", round3(double(c.negative) / double(c.tickets))},
-                                 {"mean_sentiment", round3(c.sentiment / double(c.tickets))},
-                                 {"mean_urgency", round3(c.urgency / double(c.tickets))}});
+  {
+    // Where negative sentiment clusters: the highest negative share first.
+    sqlite::Query q(db, "SELECT category, COUNT(*) AS n, SUM(label = 'negative') AS neg, SUM(sentiment_e6), SUM(urgency_e6) "
+                        "FROM ticket_facts WHERE day >= ? AND day <= ? AND (? = '' OR lang = ?) GROUP BY category "
+                        "ORDER BY CAST(neg AS REAL) / n DESC, neg DESC, category");
+    q.bind(from, to, p.lang, p.lang);
+    while ((rc = q.step()) == SQLITE_ROW) {
+      std::int64_t n = q.int64(1), neg = q.int64(2);
+      out["categories"].push_back({{"category", q.text(0)}, {"tickets", n}, {"negative", neg},
+                                   {"negative_share", round3(double(neg) / double(n))}, {"mean_sentiment", round3(from_e6(q.int64(3)) / double(n))},
+                                   {"mean_urgency", round3(from_e6(q.int64(4)) / double(n))}});
+    }
+    if (rc != SQLITE_DONE) return q.error(rc, "reports: sentiment by category");
   }
   return dump(out);
 }

@@ -6,16 +6,19 @@
 // [SECTION] Report math (pure; unit-tested)
 // [SECTION] Reports
 //
-// Threading: Reports::run may be called from any thread; one mutex guards the ticket facts.
+// Threading: Reports::run may be called from any thread; one mutex serialises the ticket reports.
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "analytics.h"
 #include "lantern/relay/store.h"
@@ -94,22 +97,26 @@ void apply_event(std::unordered_map<std::string, TicketFacts>& facts, const Even
 
 class Reports {
  public:
-  Reports(Analytics& analytics, Store& store, MoodScorer scorer) : analytics_(analytics), store_(store), scorer_(std::move(scorer)) {}
+  // Opens its own connection to dir/analytics.db (created by Analytics::open first), where the
+  // ticket facts and the cursor into the store's event log are kept: a restart goes on where it
+  // stopped, and memory does not grow with the number of tickets.
+  static Result<std::unique_ptr<Reports>> open(const std::string& dir, Analytics& analytics, Store& store, MoodScorer scorer);
+  ~Reports();
   // The names run() knows, for the index and error messages.
   static const std::vector<std::string>& names();
   // The report as a JSON document; invalid_argument for an unknown name.
   Result<std::string> run(std::string_view name, const ReportParams& p, std::int64_t now_ms);
 
  private:
-  Status refresh();  // reads store events after the cursor into facts_
-  bool in_range(const TicketFacts& t, const ReportParams& p) const;
+  Reports(Analytics& analytics, Store& store, MoodScorer scorer);
+  Status refresh();  // folds store events after the cursor into ticket_facts, one transaction per page
+  Result<std::string> ticket_report(std::string_view name, const ReportParams& p, std::int64_t now_ms, nlohmann::json& out);
 
   Analytics& analytics_;
   Store& store_;
   MoodScorer scorer_;
-  std::mutex mu_;
-  std::int64_t cursor_ = 0;
-  std::unordered_map<std::string, TicketFacts> facts_;
+  std::mutex mu_;  // one report over the ticket facts at a time
+  std::unique_ptr<sqlite::Db> db_;
 };
 
 }  // namespace lantern::relay

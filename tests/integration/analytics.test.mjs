@@ -190,6 +190,16 @@ test('events are accepted, aggregated, reported, and survive a kill -9', async (
   relay = await startRelay(clean, { analytics_flush_interval_ms: 200 });
   await check(relay.port);
   assert.ok(!fs.readFileSync(path.join(clean, 'analytics.db')).includes('abandon'), 'the database holds no seed phrase');
+  // The ticket facts and their cursor were kept too: the same figures, and new events fold in.
+  const vol2 = await report(relay.port, 'ticket-volume');
+  assert.deepEqual(vol2.json.categories.map((c) => [c.category, c.counts]), [['fees', [1]], ['withdrawal-not-received', [2]]]);
+  a = await agentPost(relay.port, `/v1/agent/tickets/${ids[1]}/messages`, { body: '我们正在处理。' });
+  assert.equal(a.status, 201, a.text);
+  const rt2 = await report(relay.port, 'response-times');
+  assert.deepEqual([rt2.json.first_reply.count, rt2.json.resolution.count, rt2.json.unresolved], [2, 1, 2]);
+  const s2 = await report(relay.port, 'sentiment');
+  assert.deepEqual(s2.json.waiting.map((w) => w.id), [ids[2]], 'answered tickets wait no more');
+  assert.equal(s2.json.waiting[0].label, 'negative');
   relay.proc.kill('SIGTERM');
 });
 

@@ -1,7 +1,10 @@
 // Report math: percentiles, rankings, deflection, the parameters, and ticket facts folded from
 // the store's events.
 #include <doctest/doctest.h>
+#include <stdlib.h>
 
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <unordered_map>
 
@@ -131,4 +134,74 @@ TEST_CASE("reports: ticket facts follow created, replies, user follow-ups and st
   stray.ticket_id = "T-2";
   apply_event(facts, stray, load);
   CHECK(facts.count("T-2") == 0);
+}
+
+TEST_CASE("reports: response times and sentiment from a real store, kept across a reopen") {
+  char tmpl[] = "/tmp/lantern-reports-XXXXXX";
+  REQUIRE(mkdtemp(tmpl) != nullptr);
+  std::string dir = tmpl;
+  auto store = open_sqlite_store(dir, SqliteOptions{});
+  REQUIRE_MESSAGE(store.ok(), (store.ok() ? "" : store.error().message));
+  const std::int64_t t0 = 1764374400000;  // 2025-11-29T00:00:00Z
+  std::vector<std::string> ids;
+  const char* texts[] = {"Thanks, all good now.", "Where is my money? This is a scam, I am furious!", "Deposit not credited yet."};
+  for (int i = 0; i < 3; ++i) {
+    NewTicket nt;
+    nt.idempotency_key = std::string(32, char('a' + i));
+    nt.body_sha256 = std::string(64, char('0' + i));
+    nt.ticket_json = std::string(R"({"category":")") + (i == 1 ? "fees" : "deposit-not-credited") +
+                     R"(","language":"en","fields":{"description":")" + texts[i] + "\"}}";
+    nt.now_ms = t0 + i;
+    auto c = (*store)->create_ticket(nt);
+    REQUIRE(c.ok());
+    ids.push_back(c->ticket.id);
+  }
+  REQUIRE((*store)->add_message(ids[0], "agent:alice", "hi", t0 + 60'000).ok());
+  REQUIRE((*store)->add_message(ids[1], "user", "hello?", t0 + 90'000).ok());
+  REQUIRE((*store)->add_message(ids[1], "agent:bob", "hi", t0 + 120'001).ok());
+  REQUIRE((*store)->add_message(ids[2], "agent:alice", "hi", t0 + 600'002).ok());
+  REQUIRE((*store)->set_status(ids[0], "solved", t0 + 3'600'000).ok());
+  REQUIRE((*store)->set_status(ids[1], "closed", t0 + 7'200'001).ok());
+  REQUIRE((*store)->add_message(ids[2], "user", "still nothing", t0 + 700'000).ok());
+
+  Mood angry{-0.8, 0.7, "negative", {"scam", "furious"}};
+  MoodScorer scorer = [&](std::string_view text, std::string_view) {
+    return text.find("furious") != std::string_view::npos ? angry : Mood{};
+  };
+  auto run = [&](const char* name, const ReportParams& p) {
+    AnalyticsOptions o;
+    o.dir = dir;
+    auto a = Analytics::open(o);
+    REQUIRE(a.ok());
+    auto r = Reports::open(dir, **a, **store, scorer);
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    auto body = (*r)->run(name, p, t0 + 1'000'000);
+    REQUIRE_MESSAGE(body.ok(), (body.ok() ? "" : body.error().message));
+    return nlohmann::json::parse(*body);
+  };
+  ReportParams p;
+  auto rt = run("response-times", p);
+  CHECK(rt["first_reply"]["count"] == 3);
+  CHECK(rt["first_reply"]["median_s"].get<double>() == doctest::Approx(120.0));
+  CHECK(rt["first_reply"]["p90_s"].get<double>() == doctest::Approx(120 + 0.8 * 480));
+  CHECK(rt["resolution"]["count"] == 2);
+  CHECK(rt["resolution"]["median_s"].get<double>() == doctest::Approx(5400.0));
+  CHECK(rt["unresolved"] == 1);
+
+  auto s = run("sentiment", p);  // a second Reports over the same database: the facts were kept
+  REQUIRE(s["waiting"].size() == 1);
+  CHECK(s["waiting"][0]["id"] == ids[2]);  // the only one whose user waits (since 700 s)
+  CHECK(s["waiting"][0]["waiting_s"] == 300);
+  CHECK(s["categories"][0]["category"] == "fees");
+  CHECK(s["categories"][0]["negative_share"].get<double>() == 1.0);
+  CHECK(s["categories"][0]["mean_sentiment"].get<double>() == doctest::Approx(-0.8));
+
+  ReportParams other_day;
+  other_day.from_day = "2025-11-30";
+  CHECK(run("ticket-volume", other_day)["categories"].empty());
+  ReportParams zh;
+  zh.lang = "zh";
+  CHECK(run("response-times", zh)["first_reply"]["count"] == 0);
+  store->reset();
+  std::filesystem::remove_all(dir);
 }
