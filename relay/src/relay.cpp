@@ -147,6 +147,7 @@ Result<Config> load_config(const std::string& path, Config c) {
     if (k == "listen") st = str(c.listen);
     else if (k == "data") st = str(c.data_dir);
     else if (k == "store") st = str(c.store);
+    else if (k == "store_connections") st = num(c.store_connections, 1, 256);
     else if (k == "web") st = str(c.web_dir);
     else if (k == "bundle") st = str(c.bundle_path);
     else if (k == "public_key") st = str(c.public_key_path);
@@ -222,7 +223,9 @@ Result<std::unique_ptr<Relay>> Relay::create(Config config) {
   auto forms = forms::parse_form_set(r->bundle_->section_json(kb::tag("FORM")));
   if (!forms) return make_error(forms.error().code, r->config_.bundle_path + ": " + forms.error().message + " (build it with --forms)");
   r->forms_ = std::move(*forms);
-  auto store = open_store(r->config_.store, r->config_.data_dir);
+  StoreOptions store_options;
+  store_options.postgres.pool_size = std::size_t(r->config_.store_connections);
+  auto store = open_store(r->config_.store, r->config_.data_dir, store_options);
   if (!store) return store.error();
   r->store_ = std::move(*store);
   if (!r->config_.store.empty()) {

@@ -32,6 +32,7 @@ struct Config {
   // "": SQLite in data_dir. postgresql://user@host:port/db: PostgreSQL, shared by several relays
   // (each still keeps relay.secret, which must be the same file on all, and attachments in data_dir).
   std::string store;
+  int store_connections = 8;     // PostgreSQL: connections to the database (request threads share them)
   std::string web_dir;           // static files served under / (the widget and demo page)
   std::string bundle_path;       // knowledge-base bundle: its form schemas validate tickets
   std::string public_key_path;   // verify the bundle's signature with this key

@@ -12,6 +12,7 @@
   var nodes = new Map();     // id -> {el, node}
   var layer, fixedLayer, descBox, fileInput;
   var A11Y = { activate: 0, focus: 1, blur: 2, setValue: 3 };
+  var stats = { frames: 0, frameMs: 0 };  // frames drawn and time spent in them (benchmarks)
 
   // [SECTION] Storage: an in-memory map loaded from IndexedDB before start, written through.
   // Durability caveat: put() returns before IndexedDB has committed (a few ms); see docs/WIDGET.md.
@@ -60,7 +61,10 @@
       canvas.width = Math.round(w * dpr);
       canvas.height = Math.round(h * dpr);
     }
+    var t0 = performance.now();
     var more = M._lw_frame(w, h, dpr, window.scrollY);
+    stats.frames++;
+    stats.frameMs += performance.now() - t0;
     pending = Math.max(pending - 1, more);
     if (!readySent && M._lw_screen() >= 2) {
       readySent = true;
@@ -446,6 +450,7 @@
     },
     // For tests: the current accessibility tree and a way to draw a frame now.
     tree: function () { return window.lanternA11y; },
+    stats: function () { return { frames: stats.frames, frameMs: stats.frameMs }; },
     frame: function () { request(1); }
   };
   window.LanternBridge = LanternBridge;
