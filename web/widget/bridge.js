@@ -66,7 +66,7 @@
     stats.frames++;
     stats.frameMs += performance.now() - t0;
     pending = Math.max(pending - 1, more);
-    if (!readySent && M._lw_screen() >= 2) {
+    if (!readySent && M._lw_screen() >= 1) {  // Home, or the error screen (bundle refused)
       readySent = true;
       postToHost({ lantern: 1, type: "ready" });
     }
