@@ -331,6 +331,7 @@ void Analytics::run() {
   std::vector<AnalyticsEvent> batch;
   batch.reserve(options_.queue_events);
   auto last_flush = std::chrono::steady_clock::now();
+  std::string pruned_on;  // the day the last prune ran: once a day is enough
   const auto interval = std::chrono::milliseconds(options_.flush_interval_ms);
   for (;;) {
     std::uint64_t sync_to = 0;
@@ -343,7 +344,13 @@ void Analytics::run() {
       sync_pending = sync_wanted_ > sync_done_;
       stopping = stopping_;
     }
-    std::string day = utc_day(options_.now_ms());
+    std::int64_t now = options_.now_ms();
+    std::string day = utc_day(now);
+    if (options_.retention_days > 0 && day != pruned_on) {
+      // Counters are kept for a bounded time: the database stays small and queries do not linger.
+      if (prune(utc_day(now - std::int64_t(options_.retention_days) * 86'400'000))) pruned_on = day;
+      else ++flush_errors_;
+    }
     for (const auto& e : batch) {
       if (!pending.add(e, day, options_.max_pending_keys)) {
         ++dropped_;
@@ -402,6 +409,17 @@ Status Analytics::flush(const Aggregates& a) {
     if (auto st = q.run("analytics: contact flows"); !st) return fail(st);
   }
   if (auto st = db.exec("COMMIT"); !st) return fail(st);
+  return ok_status();
+}
+
+Status Analytics::prune(const std::string& before_day) {
+  sqlite::Db& db = *writer_;
+  for (const char* sql : {"DELETE FROM search_counts WHERE day < ?", "DELETE FROM article_votes WHERE day < ?",
+                          "DELETE FROM contact_flows WHERE day < ?"}) {
+    sqlite::Query q(db, sql);
+    q.bind(before_day);
+    if (auto st = q.run("analytics: deleting old counters"); !st) return st;
+  }
   return ok_status();
 }
 

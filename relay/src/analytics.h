@@ -128,6 +128,7 @@ struct AnalyticsConfig {
   double burst_total = 400;
   std::size_t queue_events = 10000;     // analytics_queue_events: beyond this, events are dropped and counted
   int flush_interval_ms = 1000;         // analytics_flush_interval_ms
+  int retention_days = 400;             // analytics_retention_days (0: forever)
 };
 // Reads one analytics_* option of the config file; the error names the key.
 Status load_analytics_option(const std::string& path, const std::string& key, const nlohmann::json& value, AnalyticsConfig& c);
@@ -136,6 +137,7 @@ struct AnalyticsOptions {
   std::string dir;                   // analytics.db is created here
   std::size_t queue_events = 10000;  // events waiting for the aggregator; beyond: dropped and counted
   int flush_interval_ms = 1000;      // how often counters reach the database
+  int retention_days = 400;          // counters of older days are deleted once a day; 0 keeps them forever
   std::size_t max_pending_keys = 100000;  // distinct counters between two flushes; beyond: dropped and counted
   std::function<std::int64_t()> now_ms;   // the clock that picks the day; default: system clock
 };
@@ -180,6 +182,7 @@ class Analytics {
   explicit Analytics(AnalyticsOptions o);
   void run();
   Status flush(const Aggregates& a);
+  Status prune(const std::string& before_day);  // deletes counters of days before this one
 
   AnalyticsOptions options_;
   std::unique_ptr<sqlite::Db> writer_, reader_;

@@ -52,6 +52,8 @@ Status load_analytics_option(const std::string& path, const std::string& k, cons
     st = num(0, 1e6, c.rate_total);
   } else if (k == "analytics_burst_total") {
     st = num(1, 1e6, c.burst_total);
+  } else if (k == "analytics_retention_days") {
+    if ((st = num(0, 100'000, d))) c.retention_days = int(d);
   } else if (k == "analytics_queue_events") {
     if ((st = num(1, 10'000'000, d))) c.queue_events = std::size_t(d);
   } else if (k == "analytics_flush_interval_ms") {
@@ -68,6 +70,7 @@ Status Relay::init_analytics() {
   o.dir = config_.data_dir;
   o.queue_events = config_.analytics.queue_events;
   o.flush_interval_ms = config_.analytics.flush_interval_ms;
+  o.retention_days = config_.analytics.retention_days;
   auto a = Analytics::open(std::move(o));
   if (!a) return a.error();
   analytics_ = std::move(*a);

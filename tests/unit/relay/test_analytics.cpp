@@ -229,3 +229,31 @@ TEST_CASE("analytics: utc_day cuts at midnight UTC") {
   CHECK(utc_day(kDay1 - 1) == "2025-11-28");
   CHECK(utc_day(0) == "1970-01-01");
 }
+
+TEST_CASE("analytics: counters older than the retention are deleted") {
+  std::string dir = temp_dir();
+  std::atomic<std::int64_t> now{kDay1};
+  AnalyticsOptions o;
+  o.dir = dir;
+  o.flush_interval_ms = 60'000;
+  o.retention_days = 2;
+  o.now_ms = [&] { return now.load(); };
+  auto a = Analytics::open(o);
+  REQUIRE(a.ok());
+  AnalyticsEvent c;
+  c.kind = EventKind::contact;
+  c.category = "fees";
+  for (int d = 0; d < 4; ++d) {
+    now = kDay1 + d * kDay;
+    CHECK((*a)->submit({c}) == 1);
+    REQUIRE((*a)->sync());
+  }
+  // Day 3 is today: days 1 and 2 are within 2 days, day 0 is gone.
+  auto rows = (*a)->category_rows("", "");
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  CHECK((*rows)[0].counts.flows == 3);
+  CHECK((*a)->category_rows("2025-11-29", "2025-11-29")->empty());
+  a->reset();
+  std::filesystem::remove_all(dir);
+}
