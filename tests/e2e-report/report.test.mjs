@@ -133,6 +133,12 @@ test('the report page loads, draws its charts and lists the seeded data', async 
   const storage = await page.evaluate(() => ({ session: sessionStorage.getItem('lantern.agentKey'), local: localStorage.length,
                                                cookie: document.cookie }));
   assert.deepEqual(storage, { session: AGENT_KEY, local: 0, cookie: '' });
+  // The language filter: only the Chinese query is left.
+  await page.getByLabel('Language').selectOption('zh');
+  await page.getByRole('button', { name: 'Load reports' }).click();
+  await page.waitForFunction(() => document.querySelector('#t-zero tbody').rows.length === 1, null, { timeout: 15000 });
+  assert.deepEqual(await rows('Zero-result queries'), [['充值未到账', 'zh', '3', '3']]);
+
   assert.deepEqual(foreign, [], 'no request leaves the relay');
   assert.deepEqual(problems, [], 'no script error and no Content-Security-Policy violation');
   await page.close();
