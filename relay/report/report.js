@@ -80,14 +80,15 @@
     };
     await Promise.all([
       run('ticket-volume', (r) => {
+        // Stacked bars, one per day: readable with one day or ninety.
         draw('chart-volume', {
-          type: 'line',
+          type: 'bar',
           data: {
             labels: r.days,
-            datasets: r.categories.map((c, i) => ({ label: c.category || '(none)', data: c.counts, borderColor: palette[i % palette.length],
-                                                    backgroundColor: palette[i % palette.length], tension: 0.2 })),
+            datasets: r.categories.map((c, i) => ({ label: c.category || '(none)', data: c.counts,
+                                                    backgroundColor: palette[i % palette.length] })),
           },
-          options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+          options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } },
         });
       }),
       run('deflection', (r) => {

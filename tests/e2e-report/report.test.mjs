@@ -108,7 +108,7 @@ test('the report page loads, draws its charts and lists the seeded data', async 
              points: chart ? chart.data.datasets.reduce((n, d) => n + d.data.length, 0) : 0 };
   }));
   assert.deepEqual(charts.map((c) => [c.id, c.type]),
-                   [['chart-volume', 'line'], ['chart-deflection', 'bar'], ['chart-sentiment', 'bar']]);
+                   [['chart-volume', 'bar'], ['chart-deflection', 'bar'], ['chart-sentiment', 'bar']]);
   for (const c of charts) {
     assert.ok(c.width > 0 && c.height > 0, `${c.id} has a size`);
     assert.ok(c.points > 0, `${c.id} has data`);
