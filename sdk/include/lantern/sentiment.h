@@ -121,6 +121,6 @@ std::string_view builtin_lexicon(std::string_view name);
 // [SECTION] Lexicon format (kb-bundle/sentiment/en.txt has the full description)
 //   PHRASE | FIELDS     v=N valence -4..4, u=N urgency 0..3, x=N intensity (>1 stronger, <1 weaker),
 //                       neg (negator), but (contrast), cur (currency: number before it is an amount),
-//                       time (unit of time: fires only after a number, "3 days", "5天")
+//                       time=N (a unit of time N days long: fires only after a number, "3 days", "5天")
 
 }  // namespace lantern::insight

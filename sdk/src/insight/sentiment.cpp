@@ -32,7 +32,8 @@ constexpr char kSurface = '\x02';
 
 struct Entry {
   float v = 0, u = 0, x = 1;
-  bool neg = false, but = false, cur = false, time = false;
+  bool neg = false, but = false, cur = false;
+  float days = 0;  // a unit of time: its length in days (time=N)
 };
 
 struct Lexicon {
@@ -394,7 +395,12 @@ Status add_lexicon(Lexicon& lex, std::string_view name, std::string_view content
       if (f == "neg") e.neg = true;
       else if (f == "but") e.but = true;
       else if (f == "cur") e.cur = true;
-      else if (f == "time") e.time = true;
+      else if (f.rfind("time=", 0) == 0) {
+        char* endp = nullptr;
+        float val = std::strtof(f.c_str() + 5, &endp);
+        if (!endp || *endp || !std::isfinite(val) || val <= 0 || val > 3660) return bad("'" + f + "': a unit of time is 0 < N <= 3660 days");
+        e.days = val;
+      }
       else if (f.size() > 2 && f[1] == '=' && (f[0] == 'v' || f[0] == 'u' || f[0] == 'x')) {
         char* endp = nullptr;
         float val = std::strtof(f.c_str() + 2, &endp);
@@ -410,7 +416,7 @@ Status add_lexicon(Lexicon& lex, std::string_view name, std::string_view content
           e.x = val;
         }
       } else {
-        return bad("unknown field '" + f + "' (v=, u=, x=, neg, but, cur, time)");
+        return bad("unknown field '" + f + "' (v=, u=, x=, neg, but, cur, time=)");
       }
     }
     if (!any) return bad("no fields after '|'");
@@ -629,10 +635,11 @@ Result<Sentiment> SentimentScorer::score(std::string_view input, std::string_vie
         j = k - 1;
         continue;
       }
-      if (k < items.size() && items[k].e && items[k].e->time) {
-        float n = float(std::min(value, 1e6));
-        const float scale = std::min(3.f, 1.f + n / 3.f);  // 1 day: 1.3, 3 days: 2, 6 days and more: 3
-        const float du = items[k].e->u * scale, dv = -0.3f * scale * after_but;
+      if (k < items.size() && items[k].e && items[k].e->days > 0) {
+        // Longer waits weigh more, by the logarithm: 2 hours 0.7, 1 day 1.1, 3 days 1.6, a week 2.1,
+        // two weeks and more 2.5.
+        const float wait = std::log2(1.f + float(std::min(value, 1e4)) * items[k].e->days);
+        const float du = std::min(2.5f, 0.6f + 0.5f * wait), dv = -0.3f * std::min(3.f, 1.f + wait / 2.f) * after_but;
         urg += du;
         sum += dv;
         add_cue(CueKind::wait, it.begin, items[k].end, dv, du);
@@ -650,7 +657,7 @@ Result<Sentiment> SentimentScorer::score(std::string_view input, std::string_vie
       after_but = kAfterBut;
       continue;
     }
-    if (e.time) continue;  // units of time only count after a number
+    if (e.days > 0) continue;  // units of time only count after a number
     if (e.v == 0 && e.u == 0) continue;
     // Modifiers before the word, within its clause.
     float mult = 1.f;
