@@ -73,7 +73,7 @@ bool read_body(mg_connection* conn, std::size_t limit, std::string& out, bool* t
 }
 
 Response store_error_response(const Error& e) {
-  Response r = is_disk_full(e) ? error_response(503, "disk_full", "the relay's disk is full; the ticket was not stored: " + e.message)
+  Response r = is_disk_full(e) ? error_response(503, "disk_full", "the relay's disk is full, nothing was stored; retry later: " + e.message)
                                : error_response(503, "store_unavailable", e.message);
   r.headers.push_back({"Retry-After", "5"});
   return r;
