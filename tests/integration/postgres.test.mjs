@@ -74,20 +74,31 @@ test('one idempotency key raced at both relays makes one ticket, and both answer
   assert.equal(other.status, 409, other.text);
 });
 
-test('a relay whose relay.secret differs from the others refuses to start, naming the file', async () => {
-  const dir = path.join(ctx.work, 'stranger');
+// Runs a relay that is expected to refuse to start; resolves {code, out} once its output is closed.
+function refusedRelay(name, store) {
+  const dir = path.join(ctx.work, name);
   fs.mkdirSync(dir, { mode: 0o700 });
   // Spawned here rather than by the harness: 'close' (not 'exit') guarantees all of stderr was read.
-  const proc = spawn(process.env.LANTERN_RELAY, ['--listen', '127.0.0.1:0', '--data', dir, '--bundle', ctx.bundle, '--store', dbUrl],
+  const proc = spawn(process.env.LANTERN_RELAY, ['--listen', '127.0.0.1:0', '--data', dir, '--bundle', ctx.bundle, '--store', store],
                      { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (d) => { out += d; });
   proc.stderr.on('data', (d) => { out += d; });
   const timer = setTimeout(() => proc.kill('SIGKILL'), 20000);
-  const code = await new Promise((resolve) => proc.on('close', resolve));
-  clearTimeout(timer);
+  return new Promise((resolve) => proc.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); }));
+}
+
+test('a relay whose relay.secret differs from the others refuses to start, naming the file', async () => {
+  const { code, out } = await refusedRelay('stranger', dbUrl);
   assert.equal(code, 1, out);
   assert.match(out, /stranger\/relay\.secret differs from the secret of the relays already using this store/);
+});
+
+test('a database server that cannot be reached is named at start, without the password', async () => {
+  const { code, out } = await refusedRelay('unreachable', 'postgresql://lantern:pw-s3cret@127.0.0.1:1/lantern');
+  assert.equal(code, 1, out);
+  assert.match(out, /cannot connect to the PostgreSQL store at 127\.0\.0\.1:1\/lantern \(is the server running\?\)/);
+  assert.ok(!out.includes('pw-s3cret'), out);
 });
 
 test('SIGKILL of one relay mid-stream: the other goes on, every acknowledged ticket is there exactly once', async () => {
