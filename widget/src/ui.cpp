@@ -270,7 +270,10 @@ void draw_header(Ui& ui, App& app) {
   }
   const char* other_label = app.language() == "en" ? "中文" : "English";
   const char* other_tag = app.language() == "en" ? "zh-CN" : "en";
-  float w = ImGui::CalcTextSize(other_label).x + ImGui::CalcTextSize(app.S("home.my_tickets")).x + ImGui::CalcTextSize(app.S("nav.close")).x + 6 * 8 + 16;
+  const ImGuiStyle& st = ImGui::GetStyle();
+  float w = 0;
+  for (const char* l : {other_label, app.S("home.my_tickets"), app.S("nav.close")}) w += ImGui::CalcTextSize(l).x + 2 * st.FramePadding.x;
+  w += 2 * st.ItemSpacing.x;
   ImGui::SameLine(std::max(ImGui::GetCursorPosX(), right - w));
   if (ui.button(other_label, "lang")) app.set_language(other_tag);
   ImGui::SameLine();

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "widget_fixture.h"
@@ -210,4 +213,38 @@ TEST_CASE("widget app: a deep link opens the category's form prefilled; unknown 
   app.on_host_message(R"({"type":"open","category":"kyc"})");  // not ours
   app.on_host_message("not json");
   CHECK(app.form()->id == "withdrawal-not-received");
+}
+
+TEST_CASE("widget app: with no relay (lantern-help) a ticket is queued in file storage and survives a restart") {
+  char tmpl[] = "/tmp/lantern-help-test-XXXXXX";
+  REQUIRE(mkdtemp(tmpl));
+  std::string dir = tmpl;
+  std::string key;
+  {
+    FakePlatform p;
+    auto fs = make_file_storage(dir);
+    REQUIRE(fs);
+    p.store = std::move(*fs);
+    App app(p, Config{});
+    REQUIRE(app.open_bundle(testing::shipped_bundle(), ""));
+    fill_withdrawal(app);
+    REQUIRE(app.to_review());
+    app.submit();
+    key = app.submitted_key();
+    CHECK(p.sent.empty());  // nowhere to send
+    CHECK(app.pending_count() == 1);
+  }
+  FakePlatform p2;
+  auto fs = make_file_storage(dir);
+  REQUIRE(fs);
+  p2.store = std::move(*fs);
+  App again(p2, Config{});
+  REQUIRE(again.open_bundle(testing::shipped_bundle(), ""));
+  CHECK(again.pending_count() == 1);
+  auto keys = p2.store->keys("");
+  REQUIRE(keys);
+  bool has_key = false;
+  for (const auto& k : *keys) has_key |= k.find(key) != std::string::npos;
+  CHECK(has_key);
+  std::filesystem::remove_all(dir);
 }
