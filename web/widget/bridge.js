@@ -103,7 +103,8 @@
   }
   window.addEventListener("message", function (e) {
     var d = e.data;
-    if (!d || typeof d !== "object" || d.lantern !== 1 || e.source === window) return;
+    // Only the embedding page speaks to the widget; other frames and windows are ignored.
+    if (!d || typeof d !== "object" || d.lantern !== 1 || e.source === window || e.source !== window.parent) return;
     if (d.type === "theme") applyTheme(d.accent, d.mode);
     if (!M || !started) { queued.push(d); return; }
     withString(JSON.stringify(d), function (p) { M._lw_host_message(p); });
