@@ -34,6 +34,7 @@ def main():
     ap.add_argument("tree")
     ap.add_argument("--textbox", action="append", default=[])
     ap.add_argument("--button", action="append", default=[])
+    ap.add_argument("--combobox", action="append", default=[])
     ap.add_argument("--heading")
     ap.add_argument("--heading-level", type=int)
     ap.add_argument("--alert")
@@ -62,6 +63,8 @@ def main():
 
     for t in a.textbox:
         find("textbox", lambda n: n["name"] == t, f"named '{t}'")
+    for c in a.combobox:
+        drawn(find("combobox", lambda n: n["name"] == c, f"named '{c}'"))
     for b in a.button:
         drawn(find("button", lambda n: n["name"] == b, f"named '{b}'"))
     if a.heading:

@@ -20,6 +20,10 @@ run results --lang en --query "withdrawal pending"
 python3 "$check" "$work/results.ppm" "$work/results.json" --link-matching withdraw --links 1
 run article --lang en --article 2fa-lost@en
 python3 "$check" "$work/article.ppm" "$work/article.json" --heading-level 1 --button Yes --button No
+run contact --lang en --screen contact
+python3 "$check" "$work/contact.ppm" "$work/contact.json" --textbox "Describe what happened, in your own words" --button Continue
+run form --lang zh-CN --form withdrawal-not-received
+python3 "$check" "$work/form.ppm" "$work/form.json" --textbox "币种" --heading "提币未到账或一直处理中" --combobox "提币记录中的状态"
 # A bundle that fails its integrity check is refused with a clear message, never shown.
 cp "$bundle" "$work/bad.bundle"
 printf 'X' | dd of="$work/bad.bundle" bs=1 seek=200 conv=notrunc status=none

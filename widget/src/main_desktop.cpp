@@ -26,7 +26,7 @@ namespace {
 
 const char* kUsage =
     "usage: lantern-help BUNDLE [--public-key PEM] [--lang zh-CN|en] [--data DIR] [--font TTF]\n"
-    "                   [--query TEXT] [--article ID] [--screen contact|tickets] [--size WxH]\n"
+    "                   [--query TEXT] [--article ID] [--screen contact|tickets] [--form ID] [--size WxH]\n"
     "                   [--frames N] [--screenshot FILE.ppm] [--a11y FILE.json]\n";
 
 bool slurp(const std::string& path, std::string& out) {
@@ -132,7 +132,7 @@ bool write_ppm(const std::string& path, int w, int h) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string bundle_path, key_path, lang, data_dir, font = LANTERN_UI_FONT, query, article, screen, screenshot, a11y_out;
+  std::string bundle_path, key_path, lang, data_dir, font = LANTERN_UI_FONT, query, article, screen, form, screenshot, a11y_out;
   int frames = 0, width = 900, height = 700;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -151,6 +151,7 @@ int main(int argc, char** argv) {
     else if (a == "--query") next(query);
     else if (a == "--article") next(article);
     else if (a == "--screen") next(screen);
+    else if (a == "--form") next(form);
     else if (a == "--screenshot") next(screenshot);
     else if (a == "--a11y") next(a11y_out);
     else if (a == "--frames") next(n), frames = std::atoi(n.c_str());
@@ -221,6 +222,7 @@ int main(int argc, char** argv) {
   if (!article.empty() && !app.open_article(article)) std::fprintf(stderr, "lantern-help: no article '%s'\n", article.c_str());
   if (screen == "contact") app.start_contact();
   if (screen == "tickets") app.go(Screen::tickets);
+  if (!form.empty() && !app.choose_form(form)) std::fprintf(stderr, "lantern-help: no form '%s'\n", form.c_str());
 
   int drawn = 0;
   while (!glfwWindowShouldClose(window)) {
