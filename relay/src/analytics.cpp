@@ -83,7 +83,9 @@ std::string normalize_query(std::string_view raw) {
     space = false;
     out.push_back(c);
   }
-  return cut_utf8(std::move(out), kMaxQueryBytes);
+  out = cut_utf8(std::move(out), kMaxQueryBytes);
+  while (!out.empty() && out.back() == ' ') out.pop_back();  // the cut may end on a space
+  return out;
 }
 
 ParsedEvents parse_events(std::string_view body, const EventVocabulary& vocab) {
