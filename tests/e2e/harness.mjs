@@ -106,10 +106,11 @@ export async function launch({ locale = 'en-US', timezoneId = 'UTC' } = {}) {
   const requests = [];
   context.on('request', (r) => requests.push({ url: r.url(), method: r.method(), type: r.resourceType(), at: Date.now() }));
   const page = context.pages()[0] || (await context.newPage());
-  const errors = [];
+  const errors = [], consoleLog = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => consoleLog.push(`${m.type()}: ${m.text()}`));
   return {
-    context, page, requests, errors,
+    context, page, requests, errors, consoleLog,
     close: async () => {
       await context.close().catch(() => {});
       fs.rmSync(profile, { recursive: true, force: true });
@@ -120,8 +121,15 @@ export async function launch({ locale = 'en-US', timezoneId = 'UTC' } = {}) {
 // Everything a test needs, torn down in reverse order by `done()`.
 export async function start(opts = {}) {
   const site = makeSite(opts);
-  const relay = await startRelay(site);
-  const browser = await launch(opts);
+  let relay, browser;
+  try {
+    relay = await startRelay(site);
+    browser = await launch(opts);
+  } catch (e) {
+    await relay?.stop();
+    fs.rmSync(site.work, { recursive: true, force: true });
+    throw e;
+  }
   return {
     site, relay, ...browser,
     done: async () => {
@@ -186,15 +194,32 @@ export async function until(fn, what, ms = 15000) {
   }
 }
 
+// Arms a promise on the page that resolves at the widget's next 'ready'.
+export async function armReady(page) {
+  await page.evaluate(() => {
+    window.__lanternReady = new Promise((res) => window.Lantern.on('ready', () => res(performance.now())));
+  });
+}
+
+// Waits for the armed 'ready', failing with what the page said when it does not come.
+export async function waitReady(t, ms = 90000) {
+  const timeout = sleep(ms).then(() => 'timeout');
+  const r = await Promise.race([t.page.evaluate(() => window.__lanternReady), timeout]);
+  if (r === 'timeout') {
+    const f = t.page.frames().find((x) => /\/widget\//.test(x.url()));
+    const screen = f ? await f.evaluate(() => document.body.innerText.slice(0, 500)).catch((e) => String(e)) : 'no widget frame';
+    throw new Error(`the widget did not say ready in ${ms} ms; widget text: ${screen}; console: ${t.consoleLog.slice(-10).join(' | ')}; errors: ${t.errors.join(' | ')}`);
+  }
+  return r;
+}
+
 // The demo page with the widget opened by its launcher, resolved once the widget said 'ready'.
 export async function openWidget(t, { path: p = '/' } = {}) {
   await t.page.goto(t.relay.url + p);
-  await t.page.evaluate(() => {
-    window.__lanternReady = new Promise((res) => window.Lantern.on('ready', () => res(performance.now())));
-  });
+  await armReady(t.page);
   const launcher = t.page.getByRole('button', { name: /Help & support|帮助与支持/ });
   await launcher.click();
-  await t.page.evaluate(() => window.__lanternReady);
+  await waitReady(t);
   return t.page.frameLocator('iframe[title="Lantern support"]');
 }
 

@@ -40,7 +40,7 @@ async function received(page) {
   throw new Error('the widget frame never loaded');
 }
 
-test('nothing of the widget loads before the click; the click creates the titled iframe', async () => {
+test('nothing of the widget loads before the click; the click creates the titled iframe', { timeout: 240000 }, async () => {
   const t = await start({ widget: { 'index.html': STUB, 'app.wasm': 'x' } });
   try {
     await t.page.goto(t.relay.url + '/');
@@ -71,7 +71,7 @@ test('nothing of the widget loads before the click; the click creates the titled
   }
 });
 
-test('the host page is not restyled: same computed styles and stylesheets with and without the launcher', async () => {
+test('the host page is not restyled: same computed styles and stylesheets with and without the launcher', { timeout: 240000 }, async () => {
   const t = await start({ widget: { 'index.html': STUB } });
   try {
     const snapshot = () => t.page.evaluate(() => {
@@ -100,7 +100,7 @@ test('the host page is not restyled: same computed styles and stylesheets with a
   }
 });
 
-test('a deep link and the identity made before the widget is ready arrive after its ready, in order', async () => {
+test('a deep link and the identity made before the widget is ready arrive after its ready, in order', { timeout: 240000 }, async () => {
   const t = await start({ widget: { 'index.html': STUB } });
   try {
     await t.page.goto(t.relay.url + '/');
@@ -134,7 +134,7 @@ test('a deep link and the identity made before the widget is ready arrive after 
   }
 });
 
-test("the widget's ticket and close reach the page; focus returns to where it was", async () => {
+test("the widget's ticket and close reach the page; focus returns to where it was", { timeout: 240000 }, async () => {
   const t = await start({ widget: { 'index.html': STUB } });
   try {
     await t.page.goto(t.relay.url + '/');
@@ -160,7 +160,7 @@ test("the widget's ticket and close reach the page; focus returns to where it wa
   }
 });
 
-test('messages from any other frame or origin are ignored', async () => {
+test('messages from any other frame or origin are ignored', { timeout: 240000 }, async () => {
   const t = await start({ widget: { 'index.html': STUB } });
   try {
     // Another origin (localhost is not 127.0.0.1) in a frame on the same page, posting as if it were the widget.
@@ -188,7 +188,7 @@ test('messages from any other frame or origin are ignored', async () => {
   }
 });
 
-test('init: accent, dark theme, left position, language; analytics off by option and by Do Not Track', async () => {
+test('init: accent, dark theme, left position, language; analytics off by option and by Do Not Track', { timeout: 240000 }, async () => {
   const t = await start({ widget: { 'index.html': STUB } });
   try {
     await t.page.goto(t.relay.url + '/');

@@ -30,7 +30,7 @@ function stamp(web) {
   execFileSync(path.join(srcDir(), 'scripts/assemble-web.sh'), [web], { stdio: 'ignore' });
 }
 
-test('the widget starts offline from its cache; the bundle is stale-while-revalidate; API calls are never cached', async () => {
+test('the widget starts offline from its cache; the bundle is stale-while-revalidate; API calls are never cached', { timeout: 240000 }, async () => {
   const t = await start({ widget: { 'index.html': PAGE, 'app.js': 'window.APP_VERSION = 1;', 'app.wasm': 'W'.repeat(1000), 'ui.ttf': 'F'.repeat(500) } });
   try {
     stamp(t.site.web);

@@ -2,7 +2,7 @@
 // (aria-invalid + message) and goes away once fixed, and a seed phrase cannot be sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, openWidget, typeText, clearField, valueOf, sleep, until } from './harness.mjs';
+import { start, openWidget, typeText, clearField, valueOf, sleep, until, armReady, waitReady } from './harness.mjs';
 
 const TXID = 'c3b9e5d2a17f48e6b0d4f1a9e2c7b5380d6f4a1e9c2b7d5f3a8e1c6b9d4f2a70';
 const ADDRESS = 'TJRabPrwbZy45sbavfcjinPJC18kjpRTv8';
@@ -10,15 +10,13 @@ const ADDRESS = 'TJRabPrwbZy45sbavfcjinPJC18kjpRTv8';
 async function deepLinkFirstRow(t) {
   await t.page.goto(t.relay.url + '/');
   await t.page.getByRole('button', { name: 'Help & support' }).waitFor();
-  await t.page.evaluate(() => {
-    window.__lanternReady = new Promise((res) => window.Lantern.on('ready', res));
-  });
+  await armReady(t.page);
   await t.page.getByRole('row').filter({ hasText: 'c3b9e5d2' }).getByRole('button', { name: 'Report a problem' }).click();
-  await t.page.evaluate(() => window.__lanternReady);
+  await waitReady(t);
   return t.page.frameLocator('iframe[title="Lantern support"]');
 }
 
-test("deep link: 'Report a problem' on a withdrawal opens its form with the row's data", async () => {
+test("deep link: 'Report a problem' on a withdrawal opens its form with the row's data", { timeout: 240000 }, async () => {
   const t = await start();
   try {
     const w = await deepLinkFirstRow(t);
@@ -37,7 +35,7 @@ test("deep link: 'Report a problem' on a withdrawal opens its form with the row'
   }
 });
 
-test('a TxID error is shown (aria-invalid and the message) and goes away once the TxID is fixed', async () => {
+test('a TxID error is shown (aria-invalid and the message) and goes away once the TxID is fixed', { timeout: 240000 }, async () => {
   const t = await start();
   try {
     const w = await deepLinkFirstRow(t);
@@ -62,7 +60,7 @@ test('a TxID error is shown (aria-invalid and the message) and goes away once th
   }
 });
 
-test('a seed phrase in the description is blocked before anything can be sent', async () => {
+test('a seed phrase in the description is blocked before anything can be sent', { timeout: 240000 }, async () => {
   const t = await start();
   try {
     const w = await openWidget(t);

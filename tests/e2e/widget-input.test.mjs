@@ -3,7 +3,7 @@
 // navigation search → article → back → closed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, openWidget, press, valueOf, sleep, until } from './harness.mjs';
+import { start, openWidget, press, valueOf, sleep, until, armReady, waitReady } from './harness.mjs';
 
 // What a pinyin IME does: a growing composition, then the chosen candidate committed.
 async function compose(cdp, steps, commit) {
@@ -17,7 +17,7 @@ async function compose(cdp, steps, commit) {
   };
 }
 
-test('Chinese typed through IME composition arrives; the Enter that confirms the candidate does not submit', async () => {
+test('Chinese typed through IME composition arrives; the Enter that confirms the candidate does not submit', { timeout: 240000 }, async () => {
   const t = await start({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   try {
     const w = await openWidget(t);
@@ -62,13 +62,11 @@ test('Chinese typed through IME composition arrives; the Enter that confirms the
   }
 });
 
-test('keyboard only: Tab to the launcher, Enter opens, type, Tab to a result, Enter reads it, Escape goes back and closes', async () => {
+test('keyboard only: Tab to the launcher, Enter opens, type, Tab to a result, Enter reads it, Escape goes back and closes', { timeout: 240000 }, async () => {
   const t = await start({ locale: 'en-US' });
   try {
     await t.page.goto(t.relay.url + '/');
-    await t.page.evaluate(() => {
-      window.__lanternReady = new Promise((res) => window.Lantern.on('ready', res));
-    });
+    await armReady(t.page);
     const launcher = t.page.getByRole('button', { name: 'Help & support' });
     await launcher.waitFor();
     // Tab through the page until the launcher has focus (it is the last stop of the page).
@@ -78,7 +76,7 @@ test('keyboard only: Tab to the launcher, Enter opens, type, Tab to a result, En
     }
     assert.ok(await launcher.evaluate((b) => b.getRootNode().activeElement === b), 'Tab reaches the launcher');
     await press(t.page, 'Enter');
-    await t.page.evaluate(() => window.__lanternReady);
+    await waitReady(t);
     const w = t.page.frameLocator('iframe[title="Lantern support"]');
     const focused = (loc) => loc.evaluate((e) => e === document.activeElement || e.contains(document.activeElement));
 

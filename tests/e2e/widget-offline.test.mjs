@@ -3,17 +3,15 @@
 // exactly once, even with two widget pages holding the same outbox.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, typeText, storedTickets, sleep, until } from './harness.mjs';
+import { start, typeText, storedTickets, sleep, until, armReady, waitReady } from './harness.mjs';
 
-test('a ticket filed offline is delivered exactly once after reconnecting', async () => {
+test('a ticket filed offline is delivered exactly once after reconnecting', { timeout: 240000 }, async () => {
   const t = await start();
   try {
     await t.page.goto(t.relay.url + '/');
-    await t.page.evaluate(() => {
-      window.__lanternReady = new Promise((res) => window.Lantern.on('ready', res));
-    });
+    await armReady(t.page);
     await t.page.getByRole('row').filter({ hasText: 'c3b9e5d2' }).getByRole('button', { name: 'Report a problem' }).click();
-    await t.page.evaluate(() => window.__lanternReady);
+    await waitReady(t);
     const w = t.page.frameLocator('iframe[title="Lantern support"]');
     const frameUrl = await t.page.getByTitle('Lantern support').getAttribute('src');
     // The service worker has the widget's files before the network goes.

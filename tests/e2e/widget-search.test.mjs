@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, openWidget, typeText, sleep, until } from './harness.mjs';
 
-test('English: the widget loads nothing before the click; search as you type and open an article', async () => {
+test('English: the widget loads nothing before the click; search as you type and open an article', { timeout: 240000 }, async () => {
   const t = await start({ locale: 'en-US' });
   try {
     await t.page.goto(t.relay.url + '/');
@@ -30,7 +30,7 @@ test('English: the widget loads nothing before the click; search as you type and
   }
 });
 
-test('Chinese: a zh-CN browser gets the Chinese widget; 提币未到账 finds the withdrawal articles', async () => {
+test('Chinese: a zh-CN browser gets the Chinese widget; 提币未到账 finds the withdrawal articles', { timeout: 240000 }, async () => {
   const t = await start({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   try {
     const w = await openWidget(t);

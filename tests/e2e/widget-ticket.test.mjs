@@ -3,10 +3,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import { start, typeText, storedTickets, storedAttachments, until } from './harness.mjs';
+import { start, typeText, storedTickets, storedAttachments, until, armReady, waitReady } from './harness.mjs';
 import { withExif, metadataIn, screenshotJpeg } from './exif.mjs';
 
-test('a ticket with a screenshot arrives at the relay, and the image arrives without EXIF or GPS', async () => {
+test('a ticket with a screenshot arrives at the relay, and the image arrives without EXIF or GPS', { timeout: 240000 }, async () => {
   const t = await start();
   try {
     await t.page.goto(t.relay.url + '/');
@@ -16,10 +16,10 @@ test('a ticket with a screenshot arrives at the relay, and the image arrives wit
     await t.page.evaluate(() => {
       window.__tickets = [];
       window.Lantern.on('ticket', (x) => window.__tickets.push(x));
-      window.__lanternReady = new Promise((res) => window.Lantern.on('ready', res));
     });
+    await armReady(t.page);
     await t.page.getByRole('row').filter({ hasText: 'c3b9e5d2' }).getByRole('button', { name: 'Report a problem' }).click();
-    await t.page.evaluate(() => window.__lanternReady);
+    await waitReady(t);
     const w = t.page.frameLocator('iframe[title="Lantern support"]');
     await w.getByRole('heading', { level: 1, name: 'Withdrawal not received or stuck' }).waitFor();
 
