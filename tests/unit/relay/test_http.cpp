@@ -26,7 +26,7 @@ std::vector<IpRange> ranges(std::initializer_list<const char*> list) {
 
 }  // namespace
 
-TEST_CASE("http: CIDR blocks and addresses parse; bad ones are named") {
+TEST_CASE("http: CIDR blocks and addresses parse, and bad ones are named") {
   CHECK(parse_ip_range("127.0.0.1"));
   CHECK(parse_ip_range("10.0.0.0/8"));
   CHECK(parse_ip_range("::1"));
@@ -65,7 +65,7 @@ TEST_CASE("http: X-Forwarded-For is believed only from a trusted proxy, read fro
   CHECK(client_ip("127.0.0.1", "2001:db8::1", t) == "2001:db8::1");
 }
 
-TEST_CASE("http: a full disk is 503 disk_full; other store failures 503 store_unavailable") {
+TEST_CASE("http: a full disk is 503 disk_full, other store failures 503 store_unavailable") {
   auto full = store_error_response(lantern::make_error(lantern::ErrorCode::io_error, "the store's disk is full (/d); free space, then retry"));
   CHECK(full.status == 503);
   CHECK(full.body.find("\"code\":\"disk_full\"") != std::string::npos);
