@@ -20,7 +20,7 @@ pkgs=(
   nlohmann-json3-dev libmbedtls-dev doctest-dev
   clang-14 libclang-rt-14-dev
   unicode-data dpkg-dev xz-utils python3-mnemonic
-  libcivetweb-dev libsqlite3-dev
+  libsqlite3-dev
   libspng-dev libjpeg62-turbo-dev libwebp-dev
   libglfw3-dev libgl-dev xvfb xauth xdotool fonts-wqy-microhei brotli
   chromium
