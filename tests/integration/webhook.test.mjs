@@ -224,6 +224,29 @@ test('https:// receivers: delivered when the certificate verifies, refused when 
   assert.equal(rx.deliveries.length, 1, 'a request got through a TLS handshake that should have failed');
 });
 
+test('the outbox survives SIGKILL: after a restart the same event goes out again with the same webhook-id', async () => {
+  let up = false;
+  const rx = await receiver(() => (up ? 200 : null));
+  const dir = path.join(work, `data-crash-${crypto.randomUUID()}`);
+  const first = await startRelay({ webhook_url: rx.url, webhook_secrets: [newSecret, oldSecret], ...fast, webhook_timeout_ms: 30000 }, dir);
+  const t = await createTicket(first.port);
+  await waitFor(() => rx.hanging.length === 1, 'the delivery in flight');
+  first.proc.kill('SIGKILL');
+  await first.exited;
+  const lostId = rx.deliveries[0].headers['webhook-id'];
+  up = true;
+  const second = await startRelay({ webhook_url: rx.url, webhook_secrets: [newSecret, oldSecret], ...fast }, dir);
+  cleanups.push(() => second.proc.kill('SIGKILL'));
+  await waitFor(() => rx.deliveries.length === 2, 'the delivery again after the restart');
+  const again = rx.deliveries[1];
+  assert.equal(again.headers['webhook-id'], lostId);
+  assert.equal(again.body, rx.deliveries[0].body);
+  assert.deepEqual(again.verified, ['old', 'new']);
+  assert.equal(JSON.parse(again.body).data.ticket_id, t.id);
+  await sleep(500);
+  assert.equal(rx.deliveries.length, 2, 'delivered once the receiver answered, and not again');
+});
+
 test('the relay stops cleanly on SIGTERM while a delivery hangs', async () => {
   const rx = await receiver(() => null);
   const relay = await relayFor(rx.url, { webhook_timeout_ms: 2000 });
