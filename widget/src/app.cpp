@@ -81,7 +81,8 @@ std::string base64_decode(std::string_view in) {
 }
 
 App::App(Platform& platform, Config config) : platform_(platform), config_(std::move(config)) {
-  outbox_ = std::make_unique<ticket::Outbox>(platform_.storage(), platform_.clock(), platform_.random());
+  outbox_clock_ = std::make_unique<SkewClock>(platform_.clock());
+  outbox_ = std::make_unique<ticket::Outbox>(platform_.storage(), *outbox_clock_, platform_.random());
 }
 
 App::~App() {
@@ -503,17 +504,19 @@ std::string App::ticket_json_for(const std::string& staged_text, std::string& er
 // [SECTION] Delivery
 
 void App::pump() {
-  pump_staged();
-  pump_outbox();
+  bool now = retry_now_;
+  retry_now_ = false;
+  pump_staged(now);
+  pump_outbox(now);
 }
 
-void App::pump_staged() {
+void App::pump_staged(bool retry_now) {
   auto keys = platform_.storage().keys("staged/");
   if (!keys) return;
   const std::int64_t now = platform_.clock().now_ms();
   for (const auto& sk : *keys) {
     if (in_flight_.count(sk)) continue;
-    if (!retry_now_ && staged_retry_at_.count(sk) && staged_retry_at_[sk] > now) continue;
+    if (!retry_now && staged_retry_at_.count(sk) && staged_retry_at_[sk] > now) continue;
     auto text = platform_.storage().get(sk);
     if (!text || !*text) continue;
     json st = json::parse(**text, nullptr, false);
@@ -583,15 +586,24 @@ void App::pump_staged() {
       (void)platform_.storage().put("pending/" + str(st, "key"), dump(json{{"category", str(st, "category")}, {"created_ms", st["created_ms"]}}));
     }
   }
-  retry_now_ = false;
 }
 
-void App::pump_outbox() {
+void App::pump_outbox(bool retry_now) {
   if (config_.relay.empty()) return;
-  if (retry_now_) {
-    // The network is back: whatever waits for its back-off is due now.
+  if (retry_now) {
+    // The network is back: whatever waits for its back-off is due now. Entries with an attempt
+    // still in flight are not counted (they would be handed out a second time).
+    std::optional<std::int64_t> next;
+    if (auto es = outbox_->entries()) {
+      for (const auto& e : *es) {
+        if (e.state != ticket::EntryState::pending || in_flight_.count("outbox/" + e.key)) continue;
+        if (!next || e.next_attempt_ms < *next) next = e.next_attempt_ms;
+      }
+    }
+    if (next) outbox_clock_->skew = std::max<std::int64_t>(0, *next - platform_.clock().now_ms());
   }
   auto due = outbox_->take_due();
+  outbox_clock_->skew = 0;
   if (!due) return;
   for (const auto& e : *due) {
     HttpRequest req;
@@ -600,7 +612,9 @@ void App::pump_outbox() {
     req.headers = {{"Content-Type", "application/json"}, {"Idempotency-Key", e.key}};
     req.body = e.body;
     std::string key = e.key;
+    in_flight_.insert("outbox/" + key);
     platform_.http(std::move(req), [this, key](HttpResponse r) {
+      in_flight_.erase("outbox/" + key);
       ticket::Delivery d;
       d.outcome = ticket::classify_http(r.status);
       d.http_status = r.status;

@@ -154,9 +154,10 @@ TEST_CASE("widget app: offline, the ticket waits; when the network returns it is
   CHECK(*t > p.clk.now);
   app.pump();  // too early: back-off
   CHECK(p.sent.empty());
-  p.clk.now = *t;
-  app.on_online();
+  app.on_online();  // the browser says the network is back: no waiting for the back-off
   REQUIRE(p.sent.size() == 1);
+  app.on_online();  // again while the attempt is in flight: not sent twice
+  CHECK(p.sent.size() == 1);
   CHECK(p.sent.front().request.body == first);
   p.answer(201, R"({"id":"T-7","access_token":"k","status":"open"})");
   CHECK(app.pending_count() == 0);
