@@ -12,6 +12,7 @@ TEST_CASE("widget a11y: ImGui's hooks give checkable items a role even when nobo
   A11yTree tree;
   ImGuiContext* ctx = ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // no imgui.ini in the working directory
   io.DisplaySize = ImVec2(300, 300);
   io.Fonts->AddFontDefault();
   unsigned char* px;
