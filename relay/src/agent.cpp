@@ -157,7 +157,9 @@ Status Relay::init_agents_and_forwarding() {
     if (!config_.webhook.secrets.empty()) return make_error(ErrorCode::invalid_argument, "webhook_secrets are set but webhook_url is not");
     return ok_status();
   }
-  auto f = Forwarder::create(*store_, config_.webhook);
+  WebhookConfig webhook = config_.webhook;
+  webhook.shared_store = !config_.store.empty() && config_.store != "sqlite";  // PostgreSQL: other relays may forward
+  auto f = Forwarder::create(*store_, webhook);
   if (!f) return f.error();
   forwarder_ = std::move(*f);
   return ok_status();

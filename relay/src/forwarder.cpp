@@ -178,7 +178,7 @@ void Forwarder::run() {
     }
     std::int64_t now = now_ms();
     refresh_gauges(now);
-    auto due = store_.due_deliveries(now, kBatch);
+    auto due = store_.due_deliveries(now, kBatch, lease_ms());
     if (!due) {
       // The store is unavailable (disk full, database locked): the outbox is still there later.
       std::fprintf(stderr, "lantern-relay: webhook: cannot read the outbox: %s\n", due.error().message.c_str());
@@ -216,6 +216,14 @@ void Forwarder::run() {
     wait = std::min<std::int64_t>(wait, next_retry - now_ms());
     wait_ms(wait);
   }
+}
+
+// Long enough for a whole batch: kBatch attempts, `concurrency` at a time, each bounded by the
+// timeout (civetweb's connect adds up to 10 s), plus slack for the store's commits.
+std::int64_t Forwarder::lease_ms() const {
+  if (!config_.shared_store) return 0;
+  std::int64_t rounds = (std::int64_t(kBatch) + config_.concurrency - 1) / std::max(config_.concurrency, 1);
+  return rounds * (std::int64_t(config_.timeout_ms) + 10'000) + 5'000;
 }
 
 void Forwarder::refresh_gauges(std::int64_t now) {

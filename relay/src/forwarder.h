@@ -34,6 +34,10 @@ struct WebhookConfig {
   int backoff_max_ms = 3'600'000;    // the doubling stops here
   int poll_ms = 1'000;               // how often the outbox is looked at when nothing wakes the forwarder
   int concurrency = 4;               // attempts in flight at once
+  // Set when several relays share the store (PostgreSQL): each batch is claimed with a lease long
+  // enough to finish it, so two forwarders never send the same delivery; a relay that dies
+  // releases its claims when the lease ends. The single-process SQLite store only looks.
+  bool shared_store = false;
 };
 
 struct WebhookTarget {
@@ -76,6 +80,7 @@ class Forwarder {
   void run();
   std::int64_t attempt(const Event& e, const Delivery& d);  // returns when it is due again, or INT64_MAX
   void refresh_gauges(std::int64_t now);
+  std::int64_t lease_ms() const;
   void wait_ms(std::int64_t ms);
 
   struct PostResult {
