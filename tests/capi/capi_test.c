@@ -181,6 +181,8 @@ static void table_free(struct table* t) {
   for (i = 0; i < MAX_ITEMS; ++i) {
     free(t->keys[i]);
     free(t->values[i]);
+    t->keys[i] = NULL;
+    t->values[i] = NULL;
   }
 }
 static int failing_put(void* user, const char* key, const void* value, size_t size) {
@@ -510,6 +512,7 @@ int main(void) {
     EXPECT(lantern_outbox_create(&s, &box), LANTERN_STATUS_OK, lantern_last_error());
     EXPECT(lantern_outbox_new_key(box, &key), LANTERN_STATUS_OK, lantern_outbox_last_error(box));
     CHECK(key && strlen(key) == 32);
+    lantern_free(key);
     EXPECT(lantern_outbox_new_key(NULL, &key), LANTERN_STATUS_INVALID_ARGUMENT, "outbox NULL");
     CHECK(key == NULL);
     EXPECT(lantern_outbox_new_key(box, &key), LANTERN_STATUS_OK, lantern_outbox_last_error(box));
@@ -575,6 +578,8 @@ int main(void) {
     CHECK(lantern_sink_push(NULL, "x", 1) == -1);
     lantern_outbox_destroy(box);
     box = NULL;
+    lantern_free(key);
+    key = NULL;
     table_free(&t);
 
     /* A storage that cannot write: enqueue fails with IO and says so. */

@@ -92,7 +92,10 @@ typedef enum lantern_status {
   LANTERN_STATUS_RATE_LIMITED = 22,    /* relay 429: retry after the JSON's retry_after_ms */
   LANTERN_STATUS_UNAVAILABLE = 23,     /* relay 5xx: retry later */
   LANTERN_STATUS_OUT_OF_MEMORY = 24,
-  LANTERN_STATUS_INTERNAL = 25         /* a bug: please report it with the message */
+  LANTERN_STATUS_INTERNAL = 25,        /* a bug: please report it with the message */
+  /* Not a status: keeps the type 32 bits wide and every int a valid value (as Vulkan does), so
+   * a number from a newer library or a binding is safe to pass to lantern_status_name(). */
+  LANTERN_STATUS_FORCE_32BIT = 0x7fffffff
 } lantern_status;
 
 /* "ok", "invalid_argument", ... (static storage; "unknown" for other numbers). Thread-safe. */
@@ -111,7 +114,8 @@ typedef enum lantern_log_level {
   LANTERN_LOG_DEBUG = 0,
   LANTERN_LOG_INFO = 1,
   LANTERN_LOG_WARN = 2,
-  LANTERN_LOG_ERROR = 3
+  LANTERN_LOG_ERROR = 3,
+  LANTERN_LOG_FORCE_32BIT = 0x7fffffff /* not a level: see LANTERN_STATUS_FORCE_32BIT */
 } lantern_log_level;
 /* message: UTF-8, valid during the call only; never holds ticket contents, tokens or keys. May be
  * called from any thread that calls into the library. */

@@ -327,7 +327,7 @@ auto record_on(lantern_client* c) {
 
 }  // namespace
 
-extern "C" {
+// Every function below was declared extern "C" in lantern.h, which gives it C linkage here too.
 
 // [SECTION] Versions, status, memory
 
@@ -362,6 +362,7 @@ LANTERN_API const char* lantern_status_name(lantern_status status) {
     case LANTERN_STATUS_UNAVAILABLE: return "unavailable";
     case LANTERN_STATUS_OUT_OF_MEMORY: return "out_of_memory";
     case LANTERN_STATUS_INTERNAL: return "internal";
+    default: break;
   }
   return "unknown";
 }
@@ -1126,5 +1127,3 @@ LANTERN_API lantern_status lantern_client_upload_attachment(lantern_client* clie
     return deliver(client, r, out_json);
   });
 }
-
-}  // extern "C"
