@@ -258,6 +258,8 @@ int main(void) {
   const char* relay_url = getenv("LANTERN_TEST_RELAY");
   const char* tls_port = getenv("LANTERN_TEST_TLS_PORT");
   const char* tls_pin = getenv("LANTERN_TEST_TLS_PIN");
+  const char* relay_tls = getenv("LANTERN_TEST_RELAY_TLS");
+  static char relay_ticket[4096];
   char *bundle_path, *pub_path, *other_path, *unsigned_path, *png_path;
   char *bundle_bytes, *pub, *other_pub, *png;
   size_t bundle_size, pub_size, other_size, png_size;
@@ -694,6 +696,7 @@ int main(void) {
       *q = '\0';
     }
     lantern_free(built);
+    snprintf(relay_ticket, sizeof relay_ticket, "%s", ticket_text);
     EXPECT(lantern_client_submit(c, ticket_text, &out), LANTERN_STATUS_OK, lantern_client_last_error(c));
     id = json_string(out, "id");
     token = json_string(out, "access_token");
@@ -904,6 +907,41 @@ int main(void) {
     EXPECT(lantern_client_ticket(c, "T-TLS", "tok", &out), LANTERN_STATUS_TLS, lantern_client_last_error(c));
     lantern_client_destroy(c);
     c = NULL;
+
+    /* The real relay serving HTTPS itself: submit and follow through the built-in TLS client,
+     * with the certificate's key pinned. */
+    if (relay_tls && *relay_tls) {
+      char* id = NULL;
+      char* token = NULL;
+      snprintf(config, sizeof config, "{\"base_url\":\"%s\",\"ca_file\":\"%s\",\"pins\":[\"%s\"]}", relay_tls, ca, tls_pin);
+      EXPECT(lantern_client_create(config, NULL, &c), LANTERN_STATUS_OK, lantern_last_error());
+      EXPECT(lantern_client_upload_attachment(c, png, png_size, "image/png", &out), LANTERN_STATUS_OK, lantern_client_last_error(c));
+      lantern_free(out);
+      EXPECT(lantern_client_submit(c, "{\"idempotency_key\":\"66666666666666666666666666666666\"}", &out),
+             LANTERN_STATUS_INVALID_FIELDS, lantern_client_last_error(c));
+      CHECK(CONTAINS(out, "\"http_status\":422"));
+      lantern_free(out);
+      if (relay_ticket[0]) {
+        EXPECT(lantern_client_submit(c, relay_ticket, &out), LANTERN_STATUS_OK, lantern_client_last_error(c));
+        id = json_string(out, "id");
+        token = json_string(out, "access_token");
+        lantern_free(out);
+        if (id && token) {
+          EXPECT(lantern_client_add_message(c, id, token, "Sent over TLS.", &out), LANTERN_STATUS_OK, lantern_client_last_error(c));
+          lantern_free(out);
+          EXPECT(lantern_client_ticket(c, id, token, &out), LANTERN_STATUS_OK, lantern_client_last_error(c));
+          CHECK(CONTAINS(out, "Sent over TLS."));
+          lantern_free(out);
+        }
+        CHECK(id != NULL && token != NULL);
+      }
+      free(id);
+      free(token);
+      lantern_client_destroy(c);
+      c = NULL;
+    } else {
+      fprintf(stderr, "note: the relay has no built-in TLS; the HTTPS relay checks did not run\n");
+    }
     free(ca);
   } else {
     fprintf(stderr, "note: no TLS server given; the TLS checks did not run\n");

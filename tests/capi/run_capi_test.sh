@@ -6,10 +6,11 @@
 set -eu
 test_bin=$1 kb=$2 relay=$3 src=$4
 work=$(mktemp -d "${TMPDIR:-/tmp}/lantern-capi-XXXXXX")
-relay_pid= tls_pid=
+relay_pid= tls_pid= relay_tls_pid=
 cleanup() {
   [ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null || true
   [ -n "$tls_pid" ] && kill "$tls_pid" 2>/dev/null || true
+  [ -n "$relay_tls_pid" ] && kill "$relay_tls_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -63,6 +64,21 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+# The relay again, serving HTTPS itself with the same certificate (its built-in TLS), if it can.
+tls_relay_url=
+if "$relay" --help | grep -q -- --tls-cert; then
+  "$relay" --listen 127.0.0.1:0 --data "$work/data-tls" --bundle "$work/kb.bundle" --config "$work/relay.json" \
+    --tls-cert "$work/tls.crt" --tls-key "$work/tls.key" > "$work/relay-tls.out" 2>&1 &
+  relay_tls_pid=$!
+  for _ in $(seq 1 100); do
+    p=$(sed -n 's/.*(port \([0-9]*\)).*/\1/p' "$work/relay-tls.out" | head -1)
+    [ -n "$p" ] && { tls_relay_url="https://localhost:$p"; break; }
+    kill -0 "$relay_tls_pid" 2>/dev/null || { cat "$work/relay-tls.out"; echo "the HTTPS relay did not start"; exit 1; }
+    sleep 0.1
+  done
+fi
+
+export LANTERN_TEST_RELAY_TLS="$tls_relay_url"
 export LANTERN_TEST_DIR="$work" LANTERN_TEST_RELAY="http://127.0.0.1:$port" LANTERN_TEST_TLS_PORT="$tls_port" \
   LANTERN_TEST_TLS_PIN="sha256/$pin"
 "$test_bin"
