@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,29 @@ static lantern_status fake_send(void* user, const lantern_http_request* req, lan
   return LANTERN_STATUS_OK;
 }
 
+/* [SECTION] Threads: one bundle searched from several threads, each with its own last error */
+struct worker {
+  lantern_bundle* bundle;
+  int id;
+  int ok;
+};
+static void* search_worker(void* arg) {
+  struct worker* w = arg;
+  int i;
+  char* out = NULL;
+  char bad[32];
+  w->ok = 1;
+  for (i = 0; i < 40; ++i) {
+    if (lantern_bundle_search(w->bundle, i % 2 ? "withdrawal" : "提币", NULL, &out) != LANTERN_STATUS_OK) w->ok = 0;
+    lantern_free(out);
+    /* A failure whose message names this thread's id: another thread's failure must not replace it. */
+    sprintf(bad, "no-such-%d", w->id);
+    if (lantern_bundle_article(w->bundle, bad, &out) != LANTERN_STATUS_NOT_FOUND) w->ok = 0;
+    if (!strstr(lantern_bundle_last_error(w->bundle), bad)) w->ok = 0;
+  }
+  return NULL;
+}
+
 /* A withdrawal ticket's input for lantern_bundle_build_ticket; txid varies by `n`. */
 static void ticket_input(char* out, size_t cap, const char* key, int n, const char* txid_override) {
   char when[32];
@@ -388,6 +412,21 @@ int main(void) {
   EXPECT(lantern_bundle_article(b, "no-such-article", &out), LANTERN_STATUS_NOT_FOUND, lantern_bundle_last_error(b));
   CHECK(CONTAINS(lantern_bundle_last_error(b), "no-such-article"));
   EXPECT(lantern_bundle_article(b, NULL, &out), LANTERN_STATUS_INVALID_ARGUMENT, "id NULL");
+
+  {
+    pthread_t threads[4];
+    struct worker workers[4];
+    int t;
+    for (t = 0; t < 4; ++t) {
+      workers[t].bundle = b;
+      workers[t].id = t;
+      pthread_create(&threads[t], NULL, search_worker, &workers[t]);
+    }
+    for (t = 0; t < 4; ++t) {
+      pthread_join(threads[t], NULL);
+      CHECK(workers[t].ok);
+    }
+  }
 
   /* [SECTION] Forms */
   EXPECT(lantern_bundle_categories(b, "zh-CN", &out), LANTERN_STATUS_OK, lantern_bundle_last_error(b));
