@@ -281,6 +281,7 @@
   function publish(json) {
     var tree = JSON.parse(json);
     layer.style.height = tree.height + "px";
+    if (tree.lang && document.documentElement.lang !== tree.lang) document.documentElement.lang = tree.lang;  // screen readers' voice
     var seen = new Set(), order = { body: [], fixed: [] }, autofocus = null;
     var hadFocus = document.activeElement && document.activeElement.dataset && document.activeElement.dataset.lwId;
     tree.nodes.forEach(function (n) {

@@ -114,7 +114,9 @@ const A11yNode* A11yTree::find_by_name(Role role, const std::string& name) const
 }
 
 std::string A11yTree::to_json() const {
-  std::string j = "{\"v\":1,\"height\":" + std::to_string(int(content_height_ + 0.5f)) + ",\"nodes\":[";
+  std::string j = "{\"v\":1,\"lang\":";
+  search::append_json_string(j, lang_);
+  j += ",\"height\":" + std::to_string(int(content_height_ + 0.5f)) + ",\"nodes\":[";
   bool first = true;
   auto num = [](float f) { return std::to_string(int(f < 0 ? f - 0.5f : f + 0.5f)); };
   for (const auto& n : nodes_) {

@@ -48,12 +48,13 @@ class A11yTree {
   A11yNode& add_text(Role role, std::string text, float x0, float y0, float x1, float y1);
   A11yNode& last() { return described_.back(); }  // the node described last (after describe())
   void set_content_height(float h) { content_height_ = h; }
+  void set_language(std::string lang) { lang_ = std::move(lang); }  // the page's <html lang>
   void end_frame(std::uint32_t focused_id);
 
   const std::vector<A11yNode>& nodes() const { return nodes_; }
   const A11yNode* find(std::uint32_t id) const;
   const A11yNode* find_by_name(Role role, const std::string& name) const;
-  // {"v":1,"height":H,"nodes":[{"id","role","name","value",...,"rect":[x,y,w,h]}]}
+  // {"v":1,"lang":"zh-CN","height":H,"nodes":[{"id","role","name","value",...,"rect":[x,y,w,h]}]}
   std::string to_json() const;
 
  private:
@@ -70,6 +71,7 @@ class A11yTree {
   std::vector<A11yNode> described_;
   std::vector<A11yNode> nodes_;
   float scroll_y_ = 0, content_height_ = 0;
+  std::string lang_ = "en";
   bool fixed_ = false;
   std::uint32_t text_ids_ = 0;
 };

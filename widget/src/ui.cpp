@@ -749,6 +749,7 @@ void App::frame(float scroll_y, float vw, float vh) {
   content_height = header_h + ImGui::GetCursorPosY() + style.WindowPadding.y;
   ImGui::End();
   a11y_.set_content_height(content_height);
+  a11y_.set_language(strings_.language());
   // Actions for items that are gone (the screen changed) are dropped.
   actions_.clear();
   a11y_.end_frame(ImGui::GetActiveID());
