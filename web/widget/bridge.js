@@ -97,14 +97,23 @@
   }
 
   // [SECTION] The host page
+  // lantern.js passes its page's origin; only that origin hears from us or may speak to us. Without
+  // it (a page that frames the widget by hand) the widget works but exchanges no messages.
+  var hostOrigin = (function () {
+    try {
+      var o = new URLSearchParams(location.search).get("origin");
+      return o && new URL(o).origin === o ? o : null;
+    } catch (e) { return null; }
+  })();
   function postToHost(msg) {
-    if (window.parent && window.parent !== window) window.parent.postMessage(msg, "*");
+    if (hostOrigin && window.parent && window.parent !== window) window.parent.postMessage(msg, hostOrigin);
     window.dispatchEvent(new CustomEvent("lantern", { detail: msg }));  // for same-page use and tests
   }
   window.addEventListener("message", function (e) {
     var d = e.data;
     // Only the embedding page speaks to the widget; other frames and windows are ignored.
     if (!d || typeof d !== "object" || d.lantern !== 1 || e.source === window || e.source !== window.parent) return;
+    if (!hostOrigin || e.origin !== hostOrigin) return;
     if (d.type === "theme") applyTheme(d.accent, d.mode);
     if (!M || !started) { queued.push(d); return; }
     withString(JSON.stringify(d), function (p) { M._lw_host_message(p); });
