@@ -83,6 +83,9 @@ std::string base64_decode(std::string_view in) {
 App::App(Platform& platform, Config config) : platform_(platform), config_(std::move(config)) {
   outbox_clock_ = std::make_unique<SkewClock>(platform_.clock());
   outbox_ = std::make_unique<ticket::Outbox>(platform_.storage(), *outbox_clock_, platform_.random());
+  analytics_ = std::make_unique<Analytics>(platform_, config_.relay);
+  if (auto saved = platform_.storage().get("settings/analytics"); saved && *saved && **saved == "0") analytics = false;
+  analytics_->set_enabled(analytics);
 }
 
 App::~App() {
@@ -142,19 +145,37 @@ void App::go(Screen s) {
   history_.push_back(screen_);
   screen_ = s;
   alert_line.clear();
+  screen_changed();
   want_frames(3);
+}
+
+void App::screen_changed() {
+  if (screen_ != Screen::home) analytics_->leave_search();
+  if (screen_ != Screen::form && screen_ != Screen::review && screen_ != Screen::submitted) analytics_->contact_left();
+}
+
+void App::close() {
+  analytics_->leave_search();
+  analytics_->contact_left();
+  analytics_->flush();
+  platform_.post_to_host("{\"lantern\":1,\"type\":\"close\"}");
 }
 
 void App::back() {
   if (history_.empty()) {
     if (screen_ != Screen::home && bundle_) screen_ = Screen::home;
-    else platform_.post_to_host("{\"lantern\":1,\"type\":\"close\"}");
+    else {
+      close();
+      want_frames(3);
+      return;
+    }
   } else {
     screen_ = history_.back();
     history_.pop_back();
     // The submitted page is not a place to go back to.
     if (screen_ == Screen::review && !submitted_key_.empty()) screen_ = Screen::home, history_.clear();
   }
+  screen_changed();
   alert_line.clear();
   want_frames(3);
 }
@@ -164,6 +185,10 @@ void App::back() {
 void App::set_query(std::string q) {
   query_ = std::move(q);
   hits_.clear();
+  struct Report {  // analytics hear of every change, with the results it found
+    App& a;
+    ~Report() { a.analytics_->query_changed(a.query_, a.language(), int(a.hits_.size())); }
+  } report{*this};
   if (!searcher_ || query_.empty()) return;
   search::Options opt;
   opt.lang = language();
@@ -206,6 +231,13 @@ bool App::open_article(std::string_view id) {
   if (idx < 0) return false;
   auto b = bundle_->blocks(std::uint32_t(idx));
   if (!b) return false;
+  std::string aid(bundle_->article(std::uint32_t(idx)).id);
+  if (screen_ == Screen::home) {
+    for (const auto& h : hits_) {
+      if (h.id == aid) analytics_->result_opened(aid);
+    }
+  }
+  analytics_->article_opened();
   article_ = idx;
   blocks_ = std::move(*b);
   helpful = 0;
@@ -216,6 +248,15 @@ bool App::open_article(std::string_view id) {
     go(Screen::article);
   }
   return true;
+}
+
+void App::vote(bool yes) {
+  if (helpful != 0 || article_ < 0) return;
+  helpful = yes ? 1 : -1;
+  status_line = S(yes ? "article.thanks" : "article.sorry");
+  auto a = bundle_->article(std::uint32_t(article_));
+  analytics_->vote(std::string(a.id), yes, std::string(a.lang));
+  want_frames(3);
 }
 
 std::vector<std::uint32_t> App::related() const {
@@ -275,6 +316,7 @@ bool App::choose_form(const std::string& form_id, const std::map<std::string, st
   for (const auto& [k, v] : prefill) {
     if (f->field(k)) values[k].text = v, touched.insert(k);
   }
+  analytics_->contact_started(f->id);
   recheck();
   go(Screen::form);
   return true;
@@ -426,6 +468,7 @@ void App::stage_ticket() {
                  {"user", user_id.empty() ? json() : json{{"id", user_id}, {"hash", user_hash}}},
                  {"attachments", json::array()}};
   submitted_key_ = *key;
+  analytics_->contact_submitted(*key);
   status_line = S("submitted.sending");
   go(Screen::submitted);
   history_.clear();
@@ -508,6 +551,7 @@ void App::pump() {
   retry_now_ = false;
   pump_staged(now);
   pump_outbox(now);
+  analytics_->pump();  // its own requests, never in the way of the outbox's
 }
 
 void App::pump_staged(bool retry_now) {
@@ -636,6 +680,7 @@ void App::pump_outbox(bool retry_now) {
         (void)platform_.storage().remove("pending/" + key);
         json ev = {{"lantern", 1}, {"type", "ticket"}, {"id", rc.id}, {"status", str(a, "status").empty() ? "open" : str(a, "status")}, {"category", rc.category}};
         platform_.post_to_host(dump(ev));
+        analytics_->ticket_accepted(key);
         if (key == submitted_key_) status_line = strings_.format("submitted.number", {{"id", rc.id}});
       } else if (d.outcome == ticket::Delivery::Outcome::rejected) {
         delivery_note = d.error;
@@ -656,6 +701,7 @@ std::optional<std::int64_t> App::next_timer_ms() {
   for (const auto& [k, at] : staged_retry_at_) {
     if (!t || at < *t) t = at;
   }
+  if (auto a = analytics_->next_timer_ms(); a && (!t || *a < *t)) t = a;
   return t;
 }
 
@@ -802,8 +848,16 @@ void App::on_host_message(const std::string& text) {
     if (!str(m, "accent").empty()) accent = str(m, "accent");
     if (!str(m, "mode").empty()) theme = str(m, "mode");
   } else if (type == "analytics") {
-    analytics = m.contains("enabled") && m["enabled"].is_boolean() && m["enabled"].get<bool>();
-    (void)platform_.storage().put("settings/analytics", analytics ? "1" : "0");
+    bool on = m.contains("enabled") && m["enabled"].is_boolean() && m["enabled"].get<bool>();
+    if (str(m, "source") == "dnt") {
+      dnt_ = dnt_ || !on;  // the browser's Do Not Track: this page only, never stored
+    } else {
+      analytics = on;
+      (void)platform_.storage().put("settings/analytics", analytics ? "1" : "0");
+    }
+    analytics_->set_enabled(analytics && !dnt_);
+  } else if (type == "hidden") {
+    analytics_->page_hidden(m.contains("unloading") && m["unloading"] == true);
   }
   want_frames(3);
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "a11y.h"
+#include "analytics.h"
 #include "lantern/bundle.h"
 #include "lantern/forms.h"
 #include "lantern/outbox.h"
@@ -101,6 +102,7 @@ class App {
   const std::vector<kb::Block>& blocks() const { return blocks_; }
   std::vector<std::uint32_t> related() const;
   int helpful = 0;  // 1 yes, -1 no, 0 not asked yet
+  void vote(bool yes);  // "Was this helpful?" answered (once per article view)
   const kb::Bundle& bundle() const { return *bundle_; }
 
   // [SECTION] Contact
@@ -151,9 +153,14 @@ class App {
 
   // [SECTION] Embedding (messages from the host page)
   // {"lantern":1,"type":"open"|"identify"|"theme"|"analytics",...}; unknown types are ignored.
+  // From bridge.js itself: {"type":"analytics","enabled":false,"source":"dnt"} (Do Not Track in the
+  // widget page: off for this page, not stored) and {"type":"hidden","unloading":bool} (page hidden:
+  // analytics are flushed; unloading also ends an open contact flow).
   void on_host_message(const std::string& json);
   std::string user_id, user_hash;
-  bool analytics = false;
+  bool analytics = true;  // the host's setting (settings/analytics); off also with Do Not Track
+  Analytics& analytics_events() { return *analytics_; }
+  void close();  // the Close button, Escape on Home: flushes analytics, tells the host
   std::string accent = "#2f6fde", theme = "light";
 
   // [SECTION] Frames
@@ -174,6 +181,7 @@ class App {
 
  private:
   void stage_ticket();
+  void screen_changed();  // analytics: leaving Home ends a search, leaving the form a contact flow
   void pump_staged(bool now);
   void pump_outbox(bool now);
   // The outbox's clock: the platform's, moved forward while the network has just come back so
@@ -201,6 +209,8 @@ class App {
   forms::FormSet forms_;
   std::unique_ptr<forms::Triager> triager_;
   std::unique_ptr<ticket::Outbox> outbox_;
+  std::unique_ptr<Analytics> analytics_;  // in memory only, never in the outbox's storage
+  bool dnt_ = false;
 
   Screen screen_ = Screen::loading;
   std::vector<Screen> history_;

@@ -265,7 +265,7 @@ void draw_header(Ui& ui, App& app) {
     // No bundle, no strings: the error screen speaks English.
     const char* close = app.strings().has("nav.close") ? app.S("nav.close") : "Close";
     ImGui::SameLine(right - ImGui::CalcTextSize(close).x - 16);
-    if (ui.button(close, "close")) app.platform().post_to_host("{\"lantern\":1,\"type\":\"close\"}");
+    if (ui.button(close, "close")) app.close();
     return;
   }
   const char* other_label = app.language() == "en" ? "中文" : "English";
@@ -279,7 +279,7 @@ void draw_header(Ui& ui, App& app) {
   ImGui::SameLine();
   if (ui.button(app.S("home.my_tickets"), "tickets")) app.go(Screen::tickets);
   ImGui::SameLine();
-  if (ui.button(app.S("nav.close"), "close")) app.platform().post_to_host("{\"lantern\":1,\"type\":\"close\"}");
+  if (ui.button(app.S("nav.close"), "close")) app.close();
 }
 
 void outbox_line(Ui& ui, App& app) {
@@ -398,9 +398,9 @@ void draw_article(Ui& ui, App& app) {
     ImGui::TextUnformatted(app.S("article.helpful"));
     ui.rect_text(Role::text, app.S("article.helpful"));
     ImGui::SameLine();
-    if (ui.button(app.S("article.yes"), "yes")) app.helpful = 1, app.status_line = app.S("article.thanks");
+    if (ui.button(app.S("article.yes"), "yes")) app.vote(true);
     ImGui::SameLine();
-    if (ui.button(app.S("article.no"), "no")) app.helpful = -1, app.status_line = app.S("article.sorry");
+    if (ui.button(app.S("article.no"), "no")) app.vote(false);
   } else {
     ui.paragraph(app.helpful > 0 ? app.S("article.thanks") : app.S("article.sorry"), Role::status);
   }
