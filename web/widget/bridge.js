@@ -120,6 +120,18 @@
     request(3);
   });
   var queued = [];
+  // Do Not Track / Global Privacy Control in the widget page itself (framed by hand, without
+  // lantern.js): analytics off for this page, not stored. Applied with the host's queued messages.
+  if (navigator.doNotTrack === "1" || window.doNotTrack === "1" || navigator.globalPrivacyControl === true) {
+    queued.push({ lantern: 1, type: "analytics", enabled: false, source: "dnt" });
+  }
+  // The page hides or goes away: analytics waiting in memory are sent now (fetch keepalive).
+  function hidden(unloading) {
+    if (!M || !started) return;
+    withString(JSON.stringify({ lantern: 1, type: "hidden", unloading: !!unloading }), function (p) { M._lw_host_message(p); });
+  }
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") hidden(false); });
+  window.addEventListener("pagehide", function () { hidden(true); });
   function applyTheme(accent, mode) {
     if (accent && /^#[0-9a-fA-F]{6}$/.test(accent)) document.documentElement.style.setProperty("--lw-accent", accent);
     if (mode) document.body.classList.toggle("lw-dark", mode === "dark");
@@ -129,6 +141,8 @@
   function http(id, method, url, headers, body) {
     var init = { method: method, headers: headers, cache: "no-store" };
     if (method !== "GET" && method !== "HEAD") init.body = body;
+    // Analytics batches (< 32 KiB) may be sent while the page goes away: keepalive lets them finish.
+    if (/\/v1\/analytics\/events$/.test(url)) init.keepalive = true;
     fetch(url, init).then(function (r) {
       var ra = r.headers.get("Retry-After");
       var retry = ra ? (isNaN(+ra) ? Math.max(0, Date.parse(ra) - Date.now()) : +ra * 1000) : 0;
