@@ -70,7 +70,7 @@ std::string first_hit(App& app) {
 }
 }  // namespace
 
-TEST_CASE("widget analytics: one event per settled search, with the opened article; not one per keystroke") {
+TEST_CASE("widget analytics: one event per settled search, with the opened article, not one per keystroke") {
   FakePlatform p;
   App app(p, with_relay());
   REQUIRE(app.open_bundle(testing::shipped_bundle(), ""));
@@ -109,7 +109,7 @@ TEST_CASE("widget analytics: one event per settled search, with the opened artic
   CHECK(app.analytics_events().dropped() == 0);
 }
 
-TEST_CASE("widget analytics: votes and contact flows; no user id and no free text but the query") {
+TEST_CASE("widget analytics: votes and contact flows, with no user id and no free text but the query") {
   FakePlatform p;
   App app(p, with_relay());
   REQUIRE(app.open_bundle(testing::shipped_bundle(), ""));
@@ -187,7 +187,7 @@ TEST_CASE("widget analytics: a filed ticket ends its flow after the relay's 201,
   CHECK(b[0]["events"][0] == json{{"kind", "contact"}, {"category", "withdrawal-not-received"}, {"article_opened_before", false}, {"ticket_filed", true}});
 }
 
-TEST_CASE("widget analytics: batches of 20, at most 100 kept; 4xx drops, 429 waits and retries once, network errors 3 times") {
+TEST_CASE("widget analytics: batches of 20, at most 100 kept, 4xx drops, 429 waits and retries once, network errors 3 times") {
   FakePlatform p;
   App app(p, with_relay());
   REQUIRE(app.open_bundle(testing::shipped_bundle(), ""));
@@ -300,7 +300,7 @@ TEST_CASE("widget analytics: off by the host, by Do Not Track, or by the relay: 
   }
 }
 
-TEST_CASE("widget analytics: a batch the relay never answers does not delay a ticket; the page hiding flushes") {
+TEST_CASE("widget analytics: a batch the relay never answers does not delay a ticket, and the page hiding flushes") {
   FakePlatform p;
   App app(p, with_relay());
   REQUIRE(app.open_bundle(testing::shipped_bundle(), ""));
