@@ -180,13 +180,15 @@ const AgentKey* Relay::agent_auth(const Request& req) const {
   return found;
 }
 
-Response Relay::agent_route(Request& req) {
+// The agent API's door, shared by every /v1/agent/ route: counts the request, checks the key and
+// the key's bucket. Sets `key` and returns nothing when the request may go on.
+std::optional<Response> Relay::agent_gate(const Request& req, const AgentKey*& key) {
   ++agent_requests_;
-  const AgentKey* key = agent_auth(req);
+  key = agent_auth(req);
   if (!key) {
     ++agent_auth_failures_;
     // Wrong keys are limited per IP like every other request, so guessing costs the guesser.
-    if (auto limited = rate_limit(*request_limiter_, req, "requests")) return *limited;
+    if (auto limited = rate_limit(*request_limiter_, req, "requests")) return limited;
     Response r = error_response(401, "unauthorized",
                                 config_.agent_keys.empty() ? "the agent API is off: no agent_keys are configured"
                                                            : "the agent API needs an API key: Authorization: Bearer <key>");
@@ -201,6 +203,12 @@ Response Relay::agent_route(Request& req) {
     r.headers.push_back({"Retry-After", std::to_string(retry)});
     return r;
   }
+  return std::nullopt;
+}
+
+Response Relay::agent_route(Request& req) {
+  const AgentKey* key = nullptr;
+  if (auto refused = agent_gate(req, key)) return *refused;
   const std::string& p = req.path;
   if (p == "/v1/agent/tickets") {
     if (req.method != "GET") return error_response(405, "method_not_allowed", "use GET to list tickets");

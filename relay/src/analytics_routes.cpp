@@ -150,24 +150,8 @@ Response Relay::analytics_events(Request& req) {
 }
 
 Response Relay::agent_reports(Request& req) {
-  ++agent_requests_;
-  const AgentKey* key = agent_auth(req);
-  if (!key) {
-    ++agent_auth_failures_;
-    if (auto limited = rate_limit(*request_limiter_, req, "requests")) return *limited;
-    Response r = error_response(401, "unauthorized",
-                                config_.agent_keys.empty() ? "the agent API is off: no agent_keys are configured"
-                                                           : "reports need an agent API key: Authorization: Bearer <key>");
-    r.headers.push_back({"WWW-Authenticate", "Bearer realm=\"lantern-relay agent API\""});
-    return r;
-  }
-  int retry = 0;
-  if (!agent_limiter_->allow("key:" + key->name, wall_ms(), &retry)) {
-    ++rate_limited_;
-    Response r = error_response(429, "rate_limited", "too many requests with the API key " + key->name + "; try again in " + std::to_string(retry) + " s");
-    r.headers.push_back({"Retry-After", std::to_string(retry)});
-    return r;
-  }
+  const AgentKey* key = nullptr;
+  if (auto refused = agent_gate(req, key)) return *refused;
   if (req.method != "GET") return error_response(405, "method_not_allowed", "use GET to read a report");
   if (!reports_) return error_response(403, "analytics_off", "analytics is turned off on this relay (analytics_enabled: false)");
   const std::string prefix = "/v1/agent/reports";

@@ -90,6 +90,7 @@ class Relay {
   // Agent API (agent.cpp).
   Status init_agents_and_forwarding();
   Response agent_route(Request& req);
+  std::optional<Response> agent_gate(const Request& req, const AgentKey*& key);
   const AgentKey* agent_auth(const Request& req) const;
   Response agent_list_tickets(Request& req);
   Response agent_get_ticket(const std::string& id);
