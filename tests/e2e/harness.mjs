@@ -24,7 +24,7 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // A signed bundle with the forms, and the web root the demo serves (dist/web + bundle + key + user).
-// `widget`: a map {relative path: contents} that replaces dist/web/widget (the launcher's stub tests).
+// `widget`: a map {relative path: contents} that replaces dist/web/widget (the launcher tests with a stand-in widget).
 export function makeSite({ widget, identitySecret = 'e2e-identity-secret' } = {}) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lantern-e2e-'));
   const kb = kbTool(), src = srcDir();

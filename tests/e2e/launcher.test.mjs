@@ -10,7 +10,7 @@ import { start, sleep, until } from './harness.mjs';
 
 // The stand-in answers like the real widget: 'ready' a little after load, then records what the
 // parent sent (only from the origin named in ?origin=), and has two buttons to speak back.
-const STUB = `<!doctype html><meta charset="utf-8"><title>stand-in widget</title>
+const STAND_IN = `<!doctype html><meta charset="utf-8"><title>stand-in widget</title>
 <button id="t">File</button><button id="c">Close</button><pre id="log"></pre>
 <script>
 const q = new URLSearchParams(location.search), parentOrigin = q.get('origin');
@@ -41,7 +41,7 @@ async function received(page) {
 }
 
 test('nothing of the widget loads before the click; the click creates the titled iframe', { timeout: 240000 }, async () => {
-  const t = await start({ widget: { 'index.html': STUB, 'app.wasm': 'x' } });
+  const t = await start({ widget: { 'index.html': STAND_IN, 'app.wasm': 'x' } });
   try {
     await t.page.goto(t.relay.url + '/');
     const launcher = t.page.getByRole('button', { name: launcherName });
@@ -72,7 +72,7 @@ test('nothing of the widget loads before the click; the click creates the titled
 });
 
 test('the host page is not restyled: same computed styles and stylesheets with and without the launcher', { timeout: 240000 }, async () => {
-  const t = await start({ widget: { 'index.html': STUB } });
+  const t = await start({ widget: { 'index.html': STAND_IN } });
   try {
     const snapshot = () => t.page.evaluate(() => {
       const pick = (sel) => {
@@ -101,7 +101,7 @@ test('the host page is not restyled: same computed styles and stylesheets with a
 });
 
 test('a deep link and the identity made before the widget is ready arrive after its ready, in order', { timeout: 240000 }, async () => {
-  const t = await start({ widget: { 'index.html': STUB } });
+  const t = await start({ widget: { 'index.html': STAND_IN } });
   try {
     await t.page.goto(t.relay.url + '/');
     const readyAt = t.page.evaluate(() => new Promise((res) => window.Lantern.on('ready', () => res(performance.now()))));
@@ -135,7 +135,7 @@ test('a deep link and the identity made before the widget is ready arrive after 
 });
 
 test("the widget's ticket and close reach the page; focus returns to where it was", { timeout: 240000 }, async () => {
-  const t = await start({ widget: { 'index.html': STUB } });
+  const t = await start({ widget: { 'index.html': STAND_IN } });
   try {
     await t.page.goto(t.relay.url + '/');
     const tickets = t.page.evaluate(() => new Promise((res) => window.Lantern.on('ticket', res)));
@@ -161,7 +161,7 @@ test("the widget's ticket and close reach the page; focus returns to where it wa
 });
 
 test('messages from any other frame or origin are ignored', { timeout: 240000 }, async () => {
-  const t = await start({ widget: { 'index.html': STUB } });
+  const t = await start({ widget: { 'index.html': STAND_IN } });
   try {
     // Another origin (localhost is not 127.0.0.1) in a frame on the same page, posting as if it were the widget.
     fs.writeFileSync(path.join(t.site.web, 'evil.html'),
@@ -189,7 +189,7 @@ test('messages from any other frame or origin are ignored', { timeout: 240000 },
 });
 
 test('init: accent, dark theme, left position, language; analytics off by option and by Do Not Track', { timeout: 240000 }, async () => {
-  const t = await start({ widget: { 'index.html': STUB } });
+  const t = await start({ widget: { 'index.html': STAND_IN } });
   try {
     await t.page.goto(t.relay.url + '/');
     await t.page.evaluate(() => window.Lantern.init({ position: 'bottom-left', lang: 'zh-CN', analytics: false }));
@@ -209,7 +209,7 @@ test('init: accent, dark theme, left position, language; analytics off by option
   } finally {
     await t.done();
   }
-  const dnt = await start({ widget: { 'index.html': STUB } });
+  const dnt = await start({ widget: { 'index.html': STAND_IN } });
   try {
     await dnt.context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'doNotTrack', { get: () => '1' }));
     await dnt.page.goto(dnt.relay.url + '/');
