@@ -185,7 +185,7 @@ Bytes jpeg_segment(std::uint8_t marker, Bytes payload) {
   return payload;
 }
 
-// EXIF (APP1), XMP (APP1), an ICC profile stub (APP2) and a comment, all right after SOI.
+// EXIF (APP1), XMP (APP1), a minimal ICC profile segment (APP2) and a comment, all right after SOI.
 Bytes jpeg_with_metadata(const Pixels& p, int orientation) {
   Bytes jpg = encoded(p, ImageType::jpeg);
   Bytes exif = bytes_of(std::string("Exif\0\0", 6));
