@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "a11y.h"
-#include "analytics.h"
+#include "widget_analytics.h"
 #include "lantern/bundle.h"
 #include "lantern/forms.h"
 #include "lantern/outbox.h"

@@ -1,4 +1,4 @@
-// The widget's analytics (widget/src/analytics.cpp) driven through App with the fake platform:
+// The widget's analytics (widget/src/widget_analytics.cpp) driven through App with the fake platform:
 // what is sent, when, and that none of it touches ticket delivery.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-#include "analytics.h"
+#include "widget_analytics.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
