@@ -228,6 +228,7 @@ Result<std::unique_ptr<Relay>> Relay::create(Config config) {
   auto store = open_store(r->config_.store, r->config_.data_dir, store_options);
   if (!store) return store.error();
   r->store_ = std::move(*store);
+  r->attachments_ = std::make_unique<AttachmentFiles>(r->config_.data_dir + "/attachments", *r->store_);
   if (!r->config_.store.empty()) {
     // Relays sharing a store must share relay.secret (access tokens are derived from it): the first
     // to start records a fingerprint of it, and a relay with another secret refuses to start.
@@ -463,8 +464,7 @@ Response Relay::create_ticket(Request& req) {
     if (created.error().code == ErrorCode::duplicate) {
       return error_response(409, "idempotency_conflict", "this Idempotency-Key was already used for a different ticket");
     }
-    if (is_disk_full(created.error()) && !disk_full_.exchange(true)) free_bytes_when_full_ = free_bytes(config_.data_dir);
-    return store_error_response(created.error());
+    return write_failed(created.error());
   }
   disk_full_ = false;
   (created->created ? tickets_created_ : tickets_replayed_)++;
@@ -513,7 +513,7 @@ Response Relay::add_message(Request& req, const std::string& id) {
   if (!t) return error_response(503, "store_unavailable", t.error().message);
   if (!*t) return error_response(404, "not_found", "no ticket " + id);
   auto m = store_->add_message(id, "user", body, now_ms());
-  if (!m) return store_error_response(m.error());
+  if (!m) return write_failed(m.error());
   if (forwarder_) forwarder_->wake();
   Response r;
   r.status = 201;
@@ -541,33 +541,30 @@ Response Relay::upload_attachment(Request& req) {
     int status = img.error().code == ErrorCode::too_large ? 413 : 422;
     return error_response(status, status == 413 ? "too_large" : "bad_image", img.error().message);
   }
-  // The re-encoded bytes (no metadata) go to a file named by their hash, written atomically.
-  std::string dir = config_.data_dir + "/attachments";
-  ::mkdir(dir.c_str(), 0700);
-  std::string path = dir + "/" + img->sha256_hex + ".webp";
-  std::string tmp = path + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  bool ok = fd >= 0 && ::write(fd, img->bytes.data(), img->bytes.size()) == ssize_t(img->bytes.size()) && ::fsync(fd) == 0;
-  if (fd >= 0) ::close(fd);
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    Response r = error_response(503, "store_unavailable", "the image could not be stored (disk full?)");
-    r.headers.push_back({"Retry-After", "5"});
-    return r;
+  // The re-encoded bytes (no metadata): a file named by their hash, complete before its row
+  // (attachment_files.h). A full disk gives 503 disk_full like a ticket, and no partial file.
+  bool wrote = false;
+  auto stored = attachments_->put(std::string_view(reinterpret_cast<const char*>(img->bytes.data()), img->bytes.size()),
+                                  img->sha256_hex, media::mime_type(img->type), now_ms(), &wrote);
+  if (!stored) {
+    if (stored.error().code == ErrorCode::invalid_argument) return error_response(422, "bad_image", stored.error().message);
+    return write_failed(stored.error());
   }
-  AttachmentRecord rec;
-  rec.sha256 = img->sha256_hex;
-  rec.type = media::mime_type(img->type);
-  rec.size = img->bytes.size();
-  rec.created_ms = now_ms();
-  rec.path_or_blob_key = path;
-  auto stored = store_->put_attachment(rec);
-  if (!stored) return error_response(503, "store_unavailable", stored.error().message);
+  if (wrote) disk_full_ = false;  // the disk had room for a new file
   Response r;
   r.status = 201;
   r.body = json{{"id", stored->id}, {"sha256", stored->sha256}, {"type", stored->type}, {"size", stored->size},
                 {"width", img->width}, {"height", img->height}}.dump();
   return r;
+}
+
+Response Relay::write_failed(const Error& e) {
+  if (is_disk_full(e)) {
+    // The free space first, then the flag: /healthz reads them in the other order.
+    if (!disk_full_) free_bytes_when_full_ = free_bytes(config_.data_dir);
+    disk_full_ = true;
+  }
+  return store_error_response(e);
 }
 
 Response Relay::health() {
@@ -582,7 +579,7 @@ Response Relay::health() {
     if (free_bytes(config_.data_dir) > free_bytes_when_full_ + (256u << 10)) {
       disk_full_ = false;
     } else {
-      return error_response(503, "disk_full", "the store's disk is full: new tickets get 503 until space is freed in " + config_.data_dir);
+      return error_response(503, "disk_full", "the store's disk is full: new tickets and uploads get 503 until space is freed in " + config_.data_dir);
     }
   }
   r.body = "{\"status\":\"ok\"}";

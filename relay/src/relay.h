@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analytics.h"
+#include "attachment_files.h"
 #include "forwarder.h"
 #include "http.h"
 #include "lantern/bundle.h"
@@ -87,6 +88,8 @@ class Relay {
   Response add_message(Request& req, const std::string& id);
   Response upload_attachment(Request& req);
   Response health();
+  // A store or file write failed: remembers a full disk for /healthz, then the 503 to send.
+  Response write_failed(const Error& e);
   // Agent API (agent.cpp).
   Status init_agents_and_forwarding();
   Response agent_route(Request& req);
@@ -111,6 +114,7 @@ class Relay {
 
   Config config_;
   std::unique_ptr<Store> store_;
+  std::unique_ptr<AttachmentFiles> attachments_;  // data/attachments; uses store_
   std::string bundle_bytes_;
   std::unique_ptr<kb::Bundle> bundle_;
   forms::FormSet forms_;
