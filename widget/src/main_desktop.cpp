@@ -1,17 +1,32 @@
-// lantern-help: the widget as an offline help browser on the desktop (GLFW + OpenGL 3). Browses and
+// lantern-help: the widget as a help browser on the desktop (GLFW + OpenGL 3). Browses and
 // searches a bundle with no network; tickets are checked, built and queued in a file outbox
-// (make_file_storage) to be sent later by a client that has a transport.
+// (make_file_storage). With --relay it also sends them: the App's outbox hands out due tickets,
+// a worker thread carries each exchange through the sdk's native transport (mbedTLS, hostname
+// check, optional pins) and the answers come back to the UI thread, which runs App's callbacks.
+// Without --relay every request fails at once as offline, and tickets wait in the outbox.
 //
-// Test options: --frames N renders N frames and exits; --screenshot FILE writes the last frame as
-// a binary PPM; --a11y FILE writes the accessibility tree JSON; --query and --article drive it.
+// Test options: --frames N renders N frames and exits (waiting, bounded, for every exchange in
+// flight before each frame, so a run is deterministic); --screenshot FILE writes the last frame as
+// a binary PPM; --a11y FILE writes the accessibility tree JSON; --query, --article, --screen,
+// --form and --file-ticket drive it.
 #include <GLFW/glfw3.h>
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
+#include <deque>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "app.h"
 #include "imgui.h"
@@ -26,8 +41,185 @@ namespace {
 
 const char* kUsage =
     "usage: lantern-help BUNDLE [--public-key PEM] [--lang zh-CN|en] [--data DIR] [--font TTF]\n"
+    "                   [--relay URL [--ca-file PEM] [--pin SHA256]...]\n"
     "                   [--query TEXT] [--article ID] [--screen contact|tickets] [--form ID] [--size WxH]\n"
-    "                   [--frames N] [--screenshot FILE.ppm] [--a11y FILE.json]\n";
+    "                   [--file-ticket JSON] [--frames N] [--screenshot FILE.ppm] [--a11y FILE.json]\n"
+    "\n"
+    "  --relay URL      send queued tickets to this relay (https://, or http:// to this machine only);\n"
+    "                   without it lantern-help works offline and tickets wait in the outbox (--data)\n"
+    "  --ca-file PEM    CAs to trust for an https:// relay (default: the system store,\n"
+    "                   /etc/ssl/certs/ca-certificates.crt)\n"
+    "  --pin SHA256     only accept a relay whose public key (SubjectPublicKeyInfo) has this base64\n"
+    "                   SHA-256 (\"sha256/...=\"); repeat for a backup key\n"
+    "  --file-ticket JSON  fill {\"form\":ID,\"fields\":{ID:TEXT,...}} and submit it through the same\n"
+    "                   checks as the form (tests, scripts); refused with the field errors if it does not pass\n"
+    "  --frames N       render N frames and exit (tests); exchanges with the relay are waited for\n";
+
+// [SECTION] Network: the relay's exchanges on a worker thread
+
+// Retry-After as milliseconds from now: delta-seconds or an HTTP date (RFC 9110); 0 if absent or
+// unreadable (the outbox's own back-off then applies).
+std::int64_t retry_after_ms(const std::string& v, std::int64_t now_ms) {
+  if (v.empty()) return 0;
+  if (v.find_first_not_of("0123456789") == std::string::npos) {
+    if (v.size() > 9) return 0;
+    return std::int64_t(std::stoll(v)) * 1000;
+  }
+  std::tm tm{};
+  const char* end = strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end) return 0;
+  std::int64_t at = std::int64_t(timegm(&tm)) * 1000;
+  return std::max<std::int64_t>(0, at - now_ms);
+}
+
+// One worker thread carries the relay's exchanges, in order, through the sdk's blocking native
+// transport; the UI thread never waits on the network. The callbacks never leave the UI thread:
+// the worker sees only a request and an id, and its answers wait in `done_` until the UI thread
+// drains them (each frame). App is not thread-safe, so every App call stays on the UI thread.
+class HttpWorker {
+ public:
+  explicit HttpWorker(std::unique_ptr<Transport> transport) : transport_(std::move(transport)) {}
+  ~HttpWorker() { stop(); }
+  HttpWorker(const HttpWorker&) = delete;
+  HttpWorker& operator=(const HttpWorker&) = delete;
+
+  // UI thread, once. `wake` runs on the worker after each finished exchange (to end the UI
+  // thread's wait for events); requests submitted before start() wait for it.
+  void start(std::function<void()> wake) {
+    wake_ = std::move(wake);
+    thread_ = std::thread([this] { run(); });
+  }
+
+  // UI thread.
+  void submit(widget::HttpRequest in, std::function<void(widget::HttpResponse)> done) {
+    if (stopped_) return;  // shutting down: no exchange, and no callback into a dying App
+    lantern::HttpRequest req;
+    req.method = std::move(in.method);
+    req.url = std::move(in.url);
+    bool agent = false;
+    for (auto& [name, value] : in.headers) {
+      agent |= strcasecmp(name.c_str(), "User-Agent") == 0;
+      req.headers.push_back({std::move(name), std::move(value)});
+    }
+    if (!agent) req.headers.push_back({"User-Agent", "lantern-help/0.1.0"});
+    req.body = std::move(in.body);
+    std::uint64_t id = next_id_++;
+    callbacks_[id] = std::move(done);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      todo_.push_back({id, std::move(req)});
+      ++outstanding_;
+    }
+    cv_.notify_all();
+  }
+
+  // UI thread: runs the callbacks of the exchanges that finished; returns how many ran. A callback
+  // may submit again (App pumps its outbox after an answer).
+  int drain() {
+    std::deque<Answer> ready;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ready.swap(done_);
+    }
+    int n = 0;
+    for (auto& a : ready) {
+      auto it = callbacks_.find(a.id);
+      if (it == callbacks_.end()) continue;
+      auto cb = std::move(it->second);
+      callbacks_.erase(it);
+      cb(std::move(a.response));
+      ++n;
+    }
+    return n;
+  }
+
+  // UI thread: whether answers wait to be drained.
+  bool ready() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return !done_.empty();
+  }
+
+  // UI thread, test mode: waits until every submitted exchange has an answer, at most `limit`.
+  bool settle(std::chrono::milliseconds limit) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return cv_.wait_for(lock, limit, [&] { return outstanding_ == 0; });
+  }
+
+  // UI thread: requests not yet started are dropped, the one in flight ends within the
+  // transport's deadline, the thread is joined; no callback runs after this.
+  void stop() {
+    stopped_ = true;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      quit_ = true;
+      outstanding_ -= int(todo_.size());
+      todo_.clear();
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    callbacks_.clear();
+    done_.clear();
+  }
+
+ private:
+  struct Job {
+    std::uint64_t id;
+    lantern::HttpRequest request;
+  };
+  struct Answer {
+    std::uint64_t id;
+    widget::HttpResponse response;
+  };
+
+  void run() {
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return quit_ || !todo_.empty(); });
+        if (quit_) return;
+        job = std::move(todo_.front());
+        todo_.pop_front();
+      }
+      TransportResult r = transport_->send(job.request);
+      widget::HttpResponse out;
+      if (r.error == TransportError::none) {
+        out.status = r.response.status;
+        out.body = std::move(r.response.body);
+        auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        out.retry_after_ms = retry_after_ms(r.response.header("Retry-After"), now);
+      } else {
+        // No answer: App treats status 0 as "try again later"; the text says why, for the log.
+        out.error = r.message.empty() ? transport_error_name(r.error) : r.message;
+        std::fprintf(stderr, "lantern-help: %s %s: %s\n", job.request.method.c_str(), job.request.url.c_str(), out.error.c_str());
+      }
+      bool quitting;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        quitting = quit_;
+        done_.push_back({job.id, std::move(out)});
+        --outstanding_;
+      }
+      cv_.notify_all();
+      if (!quitting && wake_) wake_();
+    }
+  }
+
+  std::unique_ptr<Transport> transport_;
+  std::function<void()> wake_;
+  std::thread thread_;
+  // UI thread only.
+  std::map<std::uint64_t, std::function<void(widget::HttpResponse)>> callbacks_;
+  std::uint64_t next_id_ = 1;
+  bool stopped_ = false;
+  // Shared, under mu_.
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> todo_;
+  std::deque<Answer> done_;
+  int outstanding_ = 0;  // submitted and not yet answered
+  bool quit_ = false;
+};
 
 bool slurp(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
@@ -59,18 +251,22 @@ PickedImage load_image(const std::string& path) {
 
 class DesktopPlatform final : public Platform {
  public:
-  DesktopPlatform(std::unique_ptr<Storage> storage)
-      : storage_(std::move(storage)), clock_(make_system_clock()), random_(make_system_random()) {}
+  DesktopPlatform(std::unique_ptr<Storage> storage, std::unique_ptr<Transport> transport)
+      : storage_(std::move(storage)), clock_(make_system_clock()), random_(make_system_random()) {
+    if (transport) net_ = std::make_unique<HttpWorker>(std::move(transport));
+  }
   Storage& storage() override { return *storage_; }
   Clock& clock() override { return *clock_; }
   Random& random() override { return *random_; }
-  // No transport in the desktop app (yet): every request fails as if offline, so tickets stay in
-  // the outbox with their idempotency keys until a client with a transport sends them.
-  void http(widget::HttpRequest, std::function<void(widget::HttpResponse)> done) override {
+  // With --relay: through the worker, answered later on the UI thread (drain_network). Without:
+  // every request fails as if offline, so tickets stay in the outbox with their idempotency keys.
+  void http(widget::HttpRequest request, std::function<void(widget::HttpResponse)> done) override {
+    if (net_) return net_->submit(std::move(request), std::move(done));
     widget::HttpResponse r;
     r.error = "lantern-help works offline; tickets wait in the outbox";
     done(std::move(r));
   }
+  HttpWorker* network() { return net_.get(); }
   void pick_image(std::function<void(PickedImage)> done) override { pick_ = std::move(done); picking_ = true; }
   void drop(const std::string& path) {
     if (pick_) pick_(load_image(path));
@@ -108,6 +304,7 @@ class DesktopPlatform final : public Platform {
   std::unique_ptr<Storage> storage_;
   std::unique_ptr<Clock> clock_;
   std::unique_ptr<Random> random_;
+  std::unique_ptr<HttpWorker> net_;
   std::function<void(PickedImage)> pick_;
   bool picking_ = false;
 };
@@ -129,10 +326,59 @@ bool write_ppm(const std::string& path, int w, int h) {
   return bool(out);
 }
 
+// The relay's base URL, checked before anything is queued for it (no trailing slash, as App
+// wants). Returns "" or what is wrong with it.
+std::string check_relay(std::string& url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  std::string scheme = url.rfind("https://", 0) == 0 ? "https" : url.rfind("http://", 0) == 0 ? "http" : "";
+  if (scheme.empty()) return "--relay " + url + ": must start with https:// (or http:// to this machine)";
+  std::string rest = url.substr(scheme.size() + 3);
+  if (rest.find_first_of("?#@ ") != std::string::npos) return "--relay " + url + ": give the relay's base URL, without user, query or fragment";
+  std::string host = rest.substr(0, rest.find('/'));
+  if (!host.empty() && host[0] == '[') host = host.substr(1, host.find(']') - 1);
+  else host = host.substr(0, host.find(':'));
+  if (host.empty()) return "--relay " + url + ": no host";
+  if (scheme == "http" && host != "localhost" && host != "::1" && host.rfind("127.", 0) != 0) {
+    return "--relay " + url + ": plain http:// is allowed only to this machine (localhost, 127.0.0.1); use https://";
+  }
+  return "";
+}
+
+// --file-ticket: fills a form from {"form":ID,"fields":{ID:TEXT,...}} and submits it the way the
+// Submit button does (the same checks, secret guard and outbox). Returns "" or why it was refused.
+std::string file_ticket(App& app, const std::string& text) {
+  const std::string shape = "--file-ticket: expected {\"form\":ID,\"fields\":{ID:TEXT,...}}";
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("form") || !j["form"].is_string()) return shape;
+  if (j.contains("fields") && !j["fields"].is_object()) return shape;
+  std::string form = j["form"].get<std::string>();
+  if (!app.choose_form(form)) return "--file-ticket: the bundle has no form '" + form + "'";
+  if (j.contains("fields")) {
+    for (auto it = j["fields"].begin(); it != j["fields"].end(); ++it) {
+      if (!app.form()->field(it.key())) return "--file-ticket: form '" + form + "' has no field '" + it.key() + "'";
+      if (!it->is_string()) return "--file-ticket: field '" + it.key() + "' must be text";
+      app.set_field(it.key(), it->get<std::string>());
+    }
+  }
+  if (!app.to_review()) {
+    std::string why = "--file-ticket: the form does not pass its checks";
+    const char* sep = ": ";
+    for (const auto& e : app.errors()) {
+      if (e.blocking) why += sep + e.field + ": " + e.message.in("en"), sep = "; ";
+    }
+    return why;
+  }
+  app.submit();
+  if (app.screen() != Screen::submitted) return "--file-ticket: not submitted: " + app.alert_line;
+  return "";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string bundle_path, key_path, lang, data_dir, font = LANTERN_UI_FONT, query, article, screen, form, screenshot, a11y_out;
+  std::string relay, ca_file, ticket_json;
+  std::vector<std::string> pins;
   int frames = 0, width = 900, height = 700;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -154,6 +400,10 @@ int main(int argc, char** argv) {
     else if (a == "--form") next(form);
     else if (a == "--screenshot") next(screenshot);
     else if (a == "--a11y") next(a11y_out);
+    else if (a == "--relay") next(relay);
+    else if (a == "--ca-file") next(ca_file);
+    else if (a == "--pin") next(n), pins.push_back(n);
+    else if (a == "--file-ticket") next(ticket_json);
     else if (a == "--frames") next(n), frames = std::atoi(n.c_str());
     else if (a == "--size") next(n), std::sscanf(n.c_str(), "%dx%d", &width, &height);
     else if (a == "--help" || a == "-h") return std::printf("%s", kUsage), 0;
@@ -161,6 +411,25 @@ int main(int argc, char** argv) {
     else bundle_path = a;
   }
   if (bundle_path.empty()) return std::fprintf(stderr, "%s", kUsage), 2;
+  // The relay's transport, set up (CAs read, pins decoded) before anything is queued for it.
+  std::unique_ptr<Transport> transport;
+  if (relay.empty() && (!ca_file.empty() || !pins.empty())) {
+    return std::fprintf(stderr, "lantern-help: --ca-file and --pin need --relay\n%s", kUsage), 2;
+  }
+  if (!relay.empty()) {
+    if (auto why = check_relay(relay); !why.empty()) return std::fprintf(stderr, "lantern-help: %s\n", why.c_str()), 2;
+    if (relay.rfind("https://", 0) != 0 && (!ca_file.empty() || !pins.empty())) {
+      return std::fprintf(stderr, "lantern-help: --ca-file and --pin apply to an https:// relay only\n"), 2;
+    }
+    std::string unused;
+    if (!ca_file.empty() && !slurp(ca_file, unused)) return std::fprintf(stderr, "lantern-help: --ca-file %s: cannot be read\n", ca_file.c_str()), 2;
+    TlsOptions tls;
+    tls.ca_file = ca_file;  // empty: the system store
+    tls.pins = pins;
+    auto t = make_native_transport(tls);
+    if (!t) return std::fprintf(stderr, "lantern-help: %s%s\n", pins.empty() ? "" : "--pin: ", t.error().message.c_str()), 2;
+    transport = std::move(*t);
+  }
   if (data_dir.empty()) {
     const char* xdg = std::getenv("XDG_DATA_HOME");
     const char* home = std::getenv("HOME");
@@ -174,10 +443,11 @@ int main(int argc, char** argv) {
   if (!slurp(bundle_path, bytes)) return std::fprintf(stderr, "lantern-help: %s: cannot be read\n", bundle_path.c_str()), 1;
   if (!key_path.empty() && !slurp(key_path, pem)) return std::fprintf(stderr, "lantern-help: %s: cannot be read\n", key_path.c_str()), 1;
 
-  DesktopPlatform platform(std::move(*storage));
+  DesktopPlatform platform(std::move(*storage), std::move(transport));
   g_platform = &platform;
   Config cfg;
   cfg.web = false;
+  cfg.relay = relay;
   cfg.client_name = "lantern-help";
   if (lang.empty()) {
     const char* l = std::getenv("LANG");
@@ -188,6 +458,11 @@ int main(int argc, char** argv) {
   if (auto st = app.open_bundle(std::move(bytes), pem); !st) {
     std::fprintf(stderr, "lantern-help: %s: %s\n", bundle_path.c_str(), st.error().message.c_str());
     app.show_error(st.error().message);
+  }
+  // Before the window: a refused ticket is an error on the command line. Its first attempt waits
+  // in the worker's queue until the worker starts.
+  if (!ticket_json.empty()) {
+    if (auto why = file_ticket(app, ticket_json); !why.empty()) return std::fprintf(stderr, "lantern-help: %s\n", why.c_str()), 2;
   }
 
   if (!glfwInit()) return std::fprintf(stderr, "lantern-help: cannot open a window (no display?)\n"), 1;
@@ -224,15 +499,38 @@ int main(int argc, char** argv) {
   if (screen == "tickets") app.go(Screen::tickets);
   if (!form.empty() && !app.choose_form(form)) std::fprintf(stderr, "lantern-help: no form '%s'\n", form.c_str());
 
+  HttpWorker* net = platform.network();
+  // Ends every exchange before the window and GLFW go away: no callback after this, and the
+  // worker's wake-up (glfwPostEmptyEvent) never meets a terminated GLFW.
+  auto shutdown = [&] {
+    if (!net) return;
+    glfwHideWindow(window);  // an exchange in flight may take up to its deadline to end
+    net->stop();
+  };
+  if (net) {
+    // glfwPostEmptyEvent is the one GLFW call documented as safe from any thread; it ends the UI
+    // thread's glfwWaitEvents so the answer is drained at once. Nothing else of GLFW (and no App)
+    // is touched by the worker.
+    net->start([] { glfwPostEmptyEvent(); });
+    // Tickets left from an earlier run, even those still in their back-off: starting the app is
+    // the moment the network may be back (the outbox keeps their idempotency keys).
+    app.on_online();
+  }
+
   int drawn = 0;
   while (!glfwWindowShouldClose(window)) {
-    // Idle is idle: sleep until input, or until the outbox's next attempt.
-    if (frames == 0 && app.frames_wanted <= 0) {
+    // Test mode: every exchange in flight is answered before the frame (bounded: longer than the
+    // transport's own 15 s deadline), so what a run shows does not depend on timing.
+    if (net && frames > 0 && !net->settle(std::chrono::seconds(20))) std::fprintf(stderr, "lantern-help: the relay's answers are late\n");
+    if (net) net->drain();
+    // Idle is idle: sleep until input, answers from the relay, or the outbox's next attempt.
+    if (frames == 0 && app.frames_wanted <= 0 && !(net && net->ready())) {
       auto t = app.next_timer_ms();
       double wait = 60.0;
       if (t) wait = std::max(0.0, double(*t - platform.clock().now_ms()) / 1000.0);
       glfwWaitEventsTimeout(wait);
       app.want_frames(2);  // an event: this frame and one to settle the layout
+      if (net) net->drain();
       if (t && platform.clock().now_ms() >= *t) app.pump();
     } else {
       glfwPollEvents();
@@ -263,6 +561,7 @@ int main(int argc, char** argv) {
     }
     glfwSwapBuffers(window);
   }
+  shutdown();
   ImGui_ImplOpenGL3_Shutdown();
   ImGui_ImplGlfw_Shutdown();
   ImGui::DestroyContext();
