@@ -149,6 +149,7 @@ def group_relay():
     # No --relay: the app stays offline as before; the ticket waits, and the UI says so.
     nodes, _ = run_app("offline", data, "--file-ticket", ticket_json("other", topic="bug", description=a_text))
     check(has(nodes, "heading", "Request received"), "offline: no 'Request received' page: " + describe(nodes))
+    check(has(nodes, "status", "Your request is saved on this device"), "offline: the page does not say the ticket waits: " + describe(nodes))
     ob = outbox(data)
     check(len(ob) == 1 and all(e["state"] == "pending" and e["attempts"] == 0 for e in ob.values()),
           f"offline: expected one pending entry never attempted, got {ob}")

@@ -523,6 +523,8 @@ int main(int argc, char** argv) {
     // transport's own 15 s deadline), so what a run shows does not depend on timing.
     if (net && frames > 0 && !net->settle(std::chrono::seconds(20))) std::fprintf(stderr, "lantern-help: the relay's answers are late\n");
     if (net) net->drain();
+    // Without a relay nothing is being sent: say that the ticket waits on this device instead.
+    if (!net && app.status_line == app.S("submitted.sending")) app.status_line = app.S("submitted.queued");
     // Idle is idle: sleep until input, answers from the relay, or the outbox's next attempt.
     if (frames == 0 && app.frames_wanted <= 0 && !(net && net->ready())) {
       auto t = app.next_timer_ms();
