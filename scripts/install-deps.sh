@@ -8,7 +8,9 @@ stamp=$here/third_party/.deps-v2
 
 if [ "$(id -u)" != 0 ]; then
   # Nothing to do as a normal user once everything is there; otherwise apt-get needs root.
-  if [ -f "$stamp" ] && [ -f "$third/imgui/.complete" ]; then exit 0; fi
+  done_all=1
+  for m in "$stamp" "$third"/{imgui,snowball,mbedtls,civetweb}/.complete; do [ -f "$m" ] || done_all=0; done
+  [ "$done_all" = 1 ] && exit 0
   if command -v sudo >/dev/null 2>&1; then exec sudo -E "$0" "$@"; fi
   echo "install-deps.sh: packages are missing and installing them needs root (run it with sudo)" >&2
   exit 1
@@ -73,5 +75,15 @@ fetch_src imgui
 fetch_src snowball
 fetch_src mbedtls   # its C source, for the WebAssembly build (natively Debian's libmbedtls-dev is used)
 fetch_src civetweb  # built against mbedTLS for the relay's built-in HTTPS
+
+# playwright-core and the tests' `node --test --test-concurrency` need Node.js 20.10 or later;
+# Debian 12's own nodejs is 18, so say so here rather than fail obscurely in the browser tests.
+node_v=$(node -p 'process.versions.node' 2>/dev/null || echo 0)
+IFS=. read -r node_major node_minor _ <<<"$node_v"
+if [ "$node_major" -lt 20 ] || { [ "$node_major" = 20 ] && [ "$node_minor" -lt 10 ]; }; then
+  echo "install-deps: Node.js $node_v found; the browser and integration tests need Node.js 20.10 or later" >&2
+  echo "install-deps: (Debian 12's nodejs package is 18; install Node.js 20 first, e.g. from NodeSource)" >&2
+  exit 1
+fi
 
 touch "$stamp"
