@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds everything: native (build/native), WebAssembly (build/wasm -> dist/web/) and, when clang
-# is present, the libFuzzer targets (build/fuzz).
+# Builds everything: native (build/native), WebAssembly (build/wasm -> dist/web/) and the libFuzzer
+# and sanitizer targets (build/fuzz, clang-14).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -11,7 +11,8 @@ export NODE_PATH=/usr/share/nodejs   # emscripten's optimizer needs Debian's aco
 # The relay's report page embeds Chart.js, vendored from the npm registry (never a CDN).
 [ -f relay/report/node_modules/chart.js/dist/chart.umd.min.js ] || (cd relay/report && npm ci --no-audit --no-fund)
 
-cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DLANTERN_FUZZ_BUILD_DIR="$here/build/fuzz" >/dev/null
+cmake -S . -B build/native -DCMAKE_BUILD_TYPE=Release -DLANTERN_FUZZ_BUILD_DIR="$here/build/fuzz" \
+  -DLANTERN_REQUIRE_ALL=ON >/dev/null
 cmake --build build/native -j"$jobs"
 
 if [ ! -f build/wasm/CMakeCache.txt ]; then
@@ -21,10 +22,12 @@ fi
 cmake --build build/wasm -j"$jobs"
 "$here/scripts/assemble-web.sh"   # launcher, demo page and service worker into dist/web
 
-if command -v clang++-14 >/dev/null 2>&1; then
-  if [ ! -f build/fuzz/CMakeCache.txt ]; then
-    CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DLANTERN_FUZZ=ON -DLANTERN_TESTS=OFF >/dev/null
-  fi
-  cmake --build build/fuzz -j"$jobs"
+if ! command -v clang++-14 >/dev/null 2>&1; then
+  echo "build.sh: clang++-14 not found; the fuzz targets and sanitizer builds need it (scripts/install-deps.sh)" >&2
+  exit 1
 fi
+if [ ! -f build/fuzz/CMakeCache.txt ]; then
+  CC=clang-14 CXX=clang++-14 cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DLANTERN_FUZZ=ON -DLANTERN_TESTS=OFF >/dev/null
+fi
+cmake --build build/fuzz -j"$jobs"
