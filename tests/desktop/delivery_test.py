@@ -10,6 +10,10 @@ GROUP refused: a relay answering 422 (the ticket shows as refused and is never r
                with Retry-After (seconds and an HTTP date: the next attempt waits that long).
 GROUP https:   the real relay over HTTPS: a wrong --pin and an untrusted certificate keep the
                ticket queued; --ca-file with the right --pin delivers it.
+GROUP idle:    the interactive app (no --frames) on its own Xvfb: an answer that arrives while the
+               loop sleeps in glfwWaitEvents is handled at once (the worker wakes it); the Close
+               button ends the app cleanly while an exchange is in flight (its answer is dropped,
+               the ticket stays queued and goes out, with the same key, on the next start).
 
 Every run of the app is bounded (--frames, timeout); servers listen on 127.0.0.1 only.
 """
@@ -207,6 +211,7 @@ class Scripted(http.server.BaseHTTPRequestHandler):
         if self.path != "/v1/tickets":
             return self.answer(404, {}, {"error": {"code": "not_found", "message": "no such endpoint"}})
         self.server.tickets.append((self.headers.get("Idempotency-Key"), body))
+        time.sleep(self.server.delay)  # a slow relay: the app is idle (or closing) meanwhile
         status, headers, payload = self.server.script
         self.answer(status, headers, payload)
 
@@ -224,9 +229,9 @@ class Scripted(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def scripted(status, headers, payload):
+def scripted(status, headers, payload, delay=0.0):
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Scripted)
-    srv.tickets, srv.script = [], (status, headers, payload)
+    srv.tickets, srv.script, srv.delay = [], (status, headers, payload), delay
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     return srv, f"http://127.0.0.1:{srv.server_address[1]}"
 
@@ -303,8 +308,109 @@ def group_https():
     print("delivery (https): wrong pin and untrusted certificate keep it queued, --ca-file + --pin deliver it: ok")
 
 
+# [SECTION] idle: the interactive loop, woken by the worker; Close with an exchange in flight
+
+def start_xvfb():
+    r, w = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1024x768x24", "-nolisten", "tcp"],
+                            pass_fds=[w], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    PROCS.append(proc)
+    os.close(w)
+    num = b""
+    while not num.endswith(b"\n"):
+        chunk = os.read(r, 16)  # Xvfb writes its display number once it accepts clients
+        if not chunk:
+            fail("Xvfb did not start")
+        num += chunk
+    os.close(r)
+    return ":" + num.decode().strip()
+
+
+def xdotool(display, *args):
+    p = subprocess.run(["timeout", "20", "xdotool", *args], env=dict(os.environ, DISPLAY=display), capture_output=True, text=True)
+    if p.returncode != 0:
+        fail(f"xdotool {' '.join(args)}: {p.stderr}")
+    return p.stdout.strip()
+
+
+def click_close(display, rect):
+    """Clicks the Close button where the accessibility tree of the same layout put it."""
+    wid = xdotool(display, "search", "--sync", "--name", "Lantern Help").split()[0]
+    x, y, w, h = rect
+    xdotool(display, "mousemove", "--window", wid, str(int(x + w / 2)), str(int(y + h / 2)))
+    time.sleep(0.3)
+    xdotool(display, "click", "1")
+
+
+def wait_for(what, fn, limit):
+    end = time.time() + limit
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.05)
+    fail("timed out waiting for " + what)
+
+
+def group_idle():
+    display = start_xvfb()
+    env = dict(os.environ, DISPLAY=display)
+    interactive = ["--lang", "en", "--size", "800x700"]
+    home, _ = run_app("layout", os.path.join(WORK, "data-layout"))
+    close = next((n["rect"] for n in home if n["role"] == "button" and n["name"] == "Close"), None)
+    check(close is not None, "no Close button on Home: " + describe(home))
+
+    # An answer while the loop sleeps: the relay takes 1.5 s, long after the first frames.
+    data = os.path.join(WORK, "data-idle")
+    run_app("idle-file", data, "--file-ticket", ticket_json("other", topic="bug", description="The chart does not load at all."))
+    key = list(outbox(data))[0]
+    srv, base = scripted(201, {}, {"id": "T-IDLEWAKE0001", "access_token": "t" * 32, "status": "open"}, delay=1.5)
+    start = time.time()
+    app = subprocess.Popen([APP, BUNDLE, "--data", data, *interactive, "--relay", base], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    PROCS.append(app)
+    wait_for("the receipt", lambda: store(data, "receipt/"), 30)
+    took = time.time() - start
+    # Without the wake-up the loop would sleep until the outbox's next timer (60 s in flight).
+    check(took < 20, f"idle: the answer was handled only after {took:.1f} s")
+    check(outbox(data) == {} and [k for k, _ in srv.tickets] == [key], f"idle: expected one attempt with {key}, got {srv.tickets}")
+    click_close(display, close)
+    try:
+        rc = app.wait(20)
+    except subprocess.TimeoutExpired:
+        fail("idle: Close did not end the app")
+    check(rc == 0, f"idle: the app exited {rc}: {app.stderr.read()}")
+    srv.shutdown()
+
+    # Close while the relay has not answered yet: the app ends (the exchange runs out), no callback
+    # runs, and the ticket is still queued; the next start sends it again with the same key.
+    data = os.path.join(WORK, "data-closing")
+    run_app("closing-file", data, "--file-ticket", ticket_json("other", topic="bug", description="The order form freezes on submit."))
+    key = list(outbox(data))[0]
+    srv, base = scripted(201, {}, {"id": "T-CLOSING00001", "access_token": "t" * 32, "status": "open"}, delay=4)
+    app = subprocess.Popen([APP, BUNDLE, "--data", data, *interactive, "--relay", base], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    PROCS.append(app)
+    wait_for("the request", lambda: srv.tickets, 20)
+    click_close(display, close)
+    try:
+        rc = app.wait(30)
+    except subprocess.TimeoutExpired:
+        fail("closing: the app did not end with an exchange in flight")
+    check(rc == 0, f"closing: the app exited {rc}: {app.stderr.read()}")
+    check(store(data, "receipt/") == {}, "closing: an answer was handled after Close")
+    ob = outbox(data)
+    check(list(ob) == [key] and ob[key]["state"] == "pending", f"closing: the ticket is not queued any more: {ob}")
+    srv.delay = 0
+    run_app("closing-next", data, "--relay", base)
+    check([k for k, _ in srv.tickets] == [key, key], f"closing: expected the same key twice, got {srv.tickets}")
+    check(outbox(data) == {} and list(store(data, "receipt/")) == [key], "closing: not delivered on the next start")
+    srv.shutdown()
+    print("delivery (idle): woken by the answer, Close with an exchange in flight: ok")
+
+
 try:
-    {"relay": group_relay, "refused": group_refused, "https": group_https}[GROUP]()
+    {"relay": group_relay, "refused": group_refused, "https": group_https, "idle": group_idle}[GROUP]()
 finally:
     for p in PROCS:
         p.terminate()

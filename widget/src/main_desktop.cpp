@@ -26,6 +26,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "app.h"
@@ -267,6 +268,12 @@ class DesktopPlatform final : public Platform {
     done(std::move(r));
   }
   HttpWorker* network() { return net_.get(); }
+  // The window is the widget's host: App's Close button ({"type":"close"}) closes it.
+  void post_to_host(const std::string& json) override {
+    auto m = nlohmann::json::parse(json, nullptr, false);
+    if (m.is_object() && m.value("type", "") == "close") close_ = true;
+  }
+  bool take_close() { return std::exchange(close_, false); }
   void pick_image(std::function<void(PickedImage)> done) override { pick_ = std::move(done); picking_ = true; }
   void drop(const std::string& path) {
     if (pick_) pick_(load_image(path));
@@ -307,6 +314,7 @@ class DesktopPlatform final : public Platform {
   std::unique_ptr<HttpWorker> net_;
   std::function<void(PickedImage)> pick_;
   bool picking_ = false;
+  bool close_ = false;
 };
 
 DesktopPlatform* g_platform = nullptr;
@@ -543,6 +551,7 @@ int main(int argc, char** argv) {
     int w, h;
     glfwGetWindowSize(window, &w, &h);
     app.frame(0, float(w), float(h));
+    if (platform.take_close()) glfwSetWindowShouldClose(window, GLFW_TRUE);
     ImGui::Render();
     int fw, fh;
     glfwGetFramebufferSize(window, &fw, &fh);
