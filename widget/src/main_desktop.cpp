@@ -11,7 +11,9 @@
 // --form and --file-ticket drive it.
 #include <GLFW/glfw3.h>
 
-#include <atomic>
+#include <strings.h>
+
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
