@@ -118,11 +118,13 @@
   function open(opts) {
     mount();
     if (!frame) {
+      if (w.performance && performance.mark) performance.mark('lantern:open');
       frame = d.createElement('iframe');
       frame.title = 'Lantern support';
       frame.allow = 'clipboard-read; clipboard-write';
       frame.src = widgetUrl();
       panel.appendChild(frame);
+      if (w.performance && performance.mark) performance.mark('lantern:iframe');
       if (analyticsOff()) post({ type: 'analytics', enabled: false });
       if (identity) post({ type: 'identify', userId: identity.userId, userHash: identity.userHash });
     }
@@ -151,6 +153,7 @@
     var m = e.data;
     if (!m || m.lantern !== 1 || typeof m.type !== 'string') return;
     if (m.type === 'ready') {
+      if (!ready && w.performance && performance.mark) performance.mark('lantern:ready');
       ready = true;
       var q = queue;
       queue = [];

@@ -5,6 +5,9 @@
 // sent to the ImGui item. Embedding contract (query parameters, postMessage): docs/WIDGET.md.
 (function () {
   "use strict";
+  // Start-up timing marks (performance.mark "lw:*"), read by tests/bench/widget/run.mjs.
+  function mark(name) { try { performance.mark(name); } catch (e) { /* no User Timing */ } }
+  mark("lw:bridge");
   var params = new URLSearchParams(location.search);
   var M = null;              // the Emscripten module
   var started = false, readySent = false;
@@ -62,12 +65,15 @@
       canvas.height = Math.round(h * dpr);
     }
     var t0 = performance.now();
+    if (!readySent) mark("lw:frame-start");
     var more = M._lw_frame(w, h, dpr, window.scrollY);
+    if (!readySent) mark("lw:frame-end");
     stats.frames++;
     stats.frameMs += performance.now() - t0;
     pending = Math.max(pending - 1, more);
     if (!readySent && M._lw_screen() >= 1) {  // Home, or the error screen (bundle refused)
       readySent = true;
+      mark("lw:ready");
       postToHost({ lantern: 1, type: "ready" });
     }
     if (pending > 0) raf = requestAnimationFrame(tick);
@@ -412,6 +418,7 @@
 
   var LanternBridge = {
     boot: function () {
+      mark("lw:boot");
       layer = document.getElementById("lw-layer");
       fixedLayer = document.getElementById("lw-fixed");
       fileInput = document.getElementById("lw-file");
@@ -448,17 +455,21 @@
           publishA11y: publish
         }
       });
+      moduleP.then(function () { mark("lw:wasm-ready"); });
       Promise.all([moduleP, loadStore(), fontP]).then(function (r) {
+        mark("lw:start");
         M = r[0];
         var font = r[2];
         var cfg = { relay: params.get("relay") || "", lang: lang, accent: params.get("accent") || "", theme: params.get("theme") || "" };
         var ok = withString(JSON.stringify(cfg), function (p) { return M._lw_start(p); });
         if (ok < 0) { document.body.textContent = "This browser cannot show the help widget (WebGL 2 is unavailable)."; return; }
         if (font) withBytes(font, function (p) { M._lw_load_font(p, font.length); });
+        mark("lw:started");
         started = true;
         installInput();
         request(2);
         return Promise.all([bundleP, keyP]).then(function (bk) {
+          mark("lw:bundle-fetched");
           var bytes = bk[0], pem = bk[1];
           withBytes(bytes, function (p) {
             withString(pem, function (k) { M._lw_open_bundle(p, bytes.length, k); });

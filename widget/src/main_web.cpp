@@ -54,6 +54,8 @@ EM_JS(void, lwjs_open_url, (const char* url), { Module["lw"]["openUrl"](UTF8ToSt
 EM_JS(void, lwjs_post_host, (const char* json), { Module["lw"]["postToHost"](UTF8ToString(json)); });
 EM_JS(void, lwjs_wake, (), { Module["lw"]["wake"](); });
 EM_JS(void, lwjs_publish_a11y, (const char* json), { Module["lw"]["publishA11y"](UTF8ToString(json)); });
+// Start-up timing marks (performance.mark), read by tests/bench/widget/run.mjs.
+EM_JS(void, lwjs_mark, (const char* name), { performance.mark(UTF8ToString(name)); });
 
 namespace {
 
@@ -277,6 +279,7 @@ EMSCRIPTEN_KEEPALIVE const char* lw_open_bundle(const std::uint8_t* data, int si
   static std::string err;
   err.clear();
   if (!g) return "not started";
+  lwjs_mark("lw:bundle-open-start");
   auto st = g->app->open_bundle(std::string(reinterpret_cast<const char*>(data), std::size_t(size)), pem ? pem : "");
   if (!st) {
     err = st.error().message;
@@ -284,6 +287,7 @@ EMSCRIPTEN_KEEPALIVE const char* lw_open_bundle(const std::uint8_t* data, int si
   } else {
     g->app->pump();  // tickets left from an earlier visit
   }
+  lwjs_mark("lw:bundle-open-end");
   return err.c_str();
 }
 
@@ -297,7 +301,11 @@ EMSCRIPTEN_KEEPALIVE int lw_frame(float w, float h, float dpr, float scroll_y) {
   if (!g) return 0;
   ImGuiIO& io = ImGui::GetIO();
   if (dpr <= 0) dpr = 1;
-  if (dpr != g->font_dpr) build_fonts(dpr);
+  if (dpr != g->font_dpr) {
+    lwjs_mark("lw:atlas-start");
+    build_fonts(dpr);
+    lwjs_mark("lw:atlas-end");
+  }
   io.DisplaySize = ImVec2(w, h);
   io.DisplayFramebufferScale = ImVec2(dpr, dpr);
   double now = lwjs_now();

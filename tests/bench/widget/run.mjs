@@ -1,9 +1,11 @@
 // Widget benchmark: what the launcher and the open widget cost a page, measured with the real relay
 // and headless Chromium on loopback (the browser-test harness in tests/e2e).
 //
-//   cd tests/e2e && npm ci && cd ../bench/widget && node run.mjs [--runs 10] [--json out.json]
+//   cd tests/e2e && npm ci && cd ../bench/widget && node run.mjs [--runs 10] [--idle 10] [--json out.json]
 //
-// Needs make test's build (build/native, dist/web). Prints Markdown tables for docs/BENCHMARKS.md.
+// Needs make test's build (build/native, dist/web). Prints Markdown tables for docs/BENCHMARKS.md,
+// with the cold start broken down into steps (medians). --startup: sizes and opens only (quicker);
+// LANTERN_BENCH_VERBOSE=1 prints each open's steps. trace.mjs traces one open (CPU per step).
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -20,6 +22,8 @@ const { makeSite, startRelay, launch, sleep } = await import('../../e2e/harness.
 const arg = (k, d) => { const i = process.argv.indexOf(k); return i > 0 ? process.argv[i + 1] : d; };
 const RUNS = Number(arg('--runs', 10));
 const IDLE_S = Number(arg('--idle', 10));
+// --startup: only the sizes and the cold/warm opens with their breakdown (quicker, for iterating).
+const STARTUP_ONLY = process.argv.includes('--startup');
 
 const br = (b) => zlib.brotliCompressSync(b, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: b.length } }).length;
 const gz = (b) => zlib.gzipSync(b, { level: 9 }).length;
@@ -53,12 +57,66 @@ async function openOnce(site, relay, { probe = false, beforeClick } = {}) {
   await sleep(300);
   if (beforeClick) await beforeClick(b);
   const before = b.requests.length;
-  const ms = await b.page.evaluate(() => new Promise((res) => {
+  const { ms, clickAt } = await b.page.evaluate(() => new Promise((res) => {
     const t0 = performance.now();
-    window.Lantern.on('ready', () => res(performance.now() - t0));
+    window.Lantern.on('ready', () => res({ ms: performance.now() - t0, clickAt: performance.timeOrigin + t0 }));
     document.querySelector('lantern-launcher').shadowRoot.querySelector('button').click();
   }));
-  return { b, ms, before };
+  const steps = await startupSteps(b, clickAt);
+  steps['ready event in the page'] = ms;
+  if (process.env.LANTERN_BENCH_VERBOSE) console.error(JSON.stringify(steps));
+  return { b, ms, before, steps };
+}
+
+// Where the cold start's time goes: the User Timing marks of lantern.js (parent page) and of the
+// widget page (bridge.js "lw:*", main_web.cpp's atlas and bundle marks), and the Resource Timing of
+// each file the widget fetched, as milliseconds after the click.
+async function startupSteps(b, clickAt) {
+  const grab = () => ({
+    origin: performance.timeOrigin,
+    marks: performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]),
+    res: performance.getEntriesByType('resource').map((r) => [r.name, r.startTime, r.responseEnd]),
+  });
+  const fr = b.page.frame({ url: /\/widget\// });
+  // The whole font comes in just after ready (main_web.cpp): wait for it, to show when the main
+  // thread is free again with every glyph.
+  for (let i = 0; i < 40 && fr; ++i) {
+    if (await fr.evaluate(() => performance.getEntriesByName('lw:atlas-full-end').length > 0).catch(() => true)) break;
+    await sleep(50);
+  }
+  const parent = await b.page.evaluate(grab);
+  const child = fr ? await fr.evaluate(grab) : { origin: 0, marks: [], res: [] };
+  const steps = {};
+  const at = (o, t) => o + t - clickAt;
+  for (const [n, t] of parent.marks) if (n.startsWith('lantern:')) steps[n] = at(parent.origin, t);
+  steps['iframe navigation start'] = at(child.origin, 0);
+  // Repeated marks (one per frame until ready): the first start and the last end count.
+  for (const [n, t] of child.marks) {
+    if (!n.startsWith('lw:')) continue;
+    if (n === 'lw:frame-start' && steps['lw:first-frame-start'] === undefined) steps['lw:first-frame-start'] = at(child.origin, t);
+    if (n === 'lw:frame-end') steps['lw:last-frame-end'] = at(child.origin, t);
+    if (steps[n] === undefined || /end$/.test(n)) steps[n] = at(child.origin, t);
+  }
+  for (const [u, s, e] of child.res) {
+    const p = new URL(u).pathname.replace(/^.*\//, '');
+    if (!/\.(js|wasm|ttf|bundle|css|pub|pem)$/.test(p)) continue;
+    steps[`fetch ${p}`] = [at(child.origin, s), at(child.origin, e)];
+  }
+  return steps;
+}
+
+// Median of each step over the cold opens, in the order the steps happened.
+function stepTable(all) {
+  const names = new Set();
+  for (const s of all) for (const k of Object.keys(s)) names.add(k);
+  const rows = [];
+  for (const n of names) {
+    const v = all.map((s) => s[n]).filter((x) => x !== undefined);
+    if (Array.isArray(v[0])) rows.push([n, median(v.map((x) => x[0])), median(v.map((x) => x[1]))]);
+    else rows.push([n, median(v), null]);
+  }
+  rows.sort((a, b) => a[1] - b[1]);
+  return rows;
 }
 
 async function main() {
@@ -98,7 +156,7 @@ async function main() {
     // A same-run reference for the machine's speed: a fresh profile loading a minimal page into an
     // iframe (no script, no WebAssembly), measured in the same browser just before each click.
     fs.writeFileSync(path.join(site.web, 'ref.html'), '<!doctype html><title>ref</title><p>reference</p>');
-    const cold = [], warm = [], ref = [];
+    const cold = [], warm = [], ref = [], coldSteps = [];
     const refFrame = async (b) => ref.push(await b.page.evaluate(() => new Promise((res) => {
       const t0 = performance.now(), f = document.createElement('iframe');
       f.onload = () => { res(performance.now() - t0); f.remove(); };
@@ -108,6 +166,7 @@ async function main() {
     for (let i = 0; i < RUNS; ++i) {
       const o = await openOnce(site, relay, { beforeClick: refFrame });
       cold.push(o.ms);
+      coldSteps.push(o.steps);
       await sleep(1500); // the service worker installs
       await o.b.page.reload();
       await o.b.page.getByRole('button', { name: 'Help & support' }).waitFor();
@@ -119,64 +178,72 @@ async function main() {
       })));
       await o.b.close();
     }
+    out.coldSteps = stepTable(coldSteps);
     out.refIframe = { median: median(ref), p90: pct(ref, 0.9), all: ref };
     out.clickToReady = { cold: { median: median(cold), p90: pct(cold, 0.9), all: cold }, warm: { median: median(warm), p90: pct(warm, 0.9), all: warm } };
 
-    // 3. Idle CPU of the open widget and of the page alone, and 4. frame time while typing.
-    let cdp;
-    const task = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
-    const o = await openOnce(site, relay, {
-      probe: true,
-      beforeClick: async (b) => {
-        cdp = await b.context.newCDPSession(b.page);
-        await cdp.send('Performance.enable');
-        await sleep(1000);
-        const a = await task();
-        await sleep(IDLE_S * 1000);
-        const z = await task();
-        out.idlePage = { mainThreadMs: (z - a) * 1000, cpuPercent: ((z - a) / IDLE_S) * 100 };
-      },
-    });
-    const frameCount = () => o.b.page.frame({ url: /\/widget\// }).evaluate(() => window.__frames.length);
-    const timerCount = () => o.b.page.frame({ url: /\/widget\// }).evaluate(() => window.__timers);
-    await sleep(5000); // one-off work after ready (service worker install, font, GC) settles
-    const t0 = await task(), f0 = await frameCount(), c0 = await timerCount(), w0 = Date.now();
-    await sleep(IDLE_S * 1000);
-    const t1 = await task(), f1 = await frameCount(), c1 = await timerCount(), w1 = Date.now();
-    out.idleOpen = { seconds: (w1 - w0) / 1000, mainThreadMs: (t1 - t0) * 1000, cpuPercent: ((t1 - t0) / ((w1 - w0) / 1000)) * 100,
-                     frames: f1 - f0, timers: c1 - c0 };
+    idle: {
+      if (STARTUP_ONLY) break idle;
+      // 3. Idle CPU of the open widget and of the page alone, and 4. frame time while typing.
+      let cdp;
+      const task = async () => (await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration').value;
+      const o = await openOnce(site, relay, {
+        probe: true,
+        beforeClick: async (b) => {
+          cdp = await b.context.newCDPSession(b.page);
+          await cdp.send('Performance.enable');
+          await sleep(1000);
+          const a = await task();
+          await sleep(IDLE_S * 1000);
+          const z = await task();
+          out.idlePage = { mainThreadMs: (z - a) * 1000, cpuPercent: ((z - a) / IDLE_S) * 100 };
+        },
+      });
+      const frameCount = () => o.b.page.frame({ url: /\/widget\// }).evaluate(() => window.__frames.length);
+      const timerCount = () => o.b.page.frame({ url: /\/widget\// }).evaluate(() => window.__timers);
+      await sleep(5000); // one-off work after ready (service worker install, font, GC) settles
+      const t0 = await task(), f0 = await frameCount(), c0 = await timerCount(), w0 = Date.now();
+      await sleep(IDLE_S * 1000);
+      const t1 = await task(), f1 = await frameCount(), c1 = await timerCount(), w1 = Date.now();
+      out.idleOpen = { seconds: (w1 - w0) / 1000, mainThreadMs: (t1 - t0) * 1000, cpuPercent: ((t1 - t0) / ((w1 - w0) / 1000)) * 100,
+                       frames: f1 - f0, timers: c1 - c0 };
 
-    const frame = o.b.page.frameLocator('iframe[title="Lantern support"]');
-    await frame.getByRole('textbox', { name: 'Search help articles' }).click();
-    await sleep(500);
-    const fr = o.b.page.frame({ url: /\/widget\// });
-    await fr.evaluate(() => { window.__frames.length = 0; });
-    const text = 'withdrawal not received after three hours on tron';
-    const ty0 = Date.now();
-    await o.b.page.keyboard.type(text, { delay: 40 });
-    await sleep(500);
-    const typingMs = Date.now() - ty0;
-    const frames = (await fr.evaluate(() => window.__frames)).map((f) => f[1]);
-    out.typing = { chars: text.length, ms: typingMs, frames: frames.length, p50: pct(frames, 0.5), p95: pct(frames, 0.95), max: Math.max(...frames) };
-    // Idle again, open, with the caret in the search box (results shown), once typing's garbage
-    // has been collected.
-    await sleep(5000);
-    const q0 = await task(), g0 = await frameCount();
-    await sleep(IDLE_S * 1000);
-    const q1 = await task(), g1 = await frameCount();
-    out.idleFocused = { mainThreadMs: (q1 - q0) * 1000, cpuPercent: ((q1 - q0) / IDLE_S) * 100, frames: g1 - g0 };
-    await o.b.page.evaluate(() => window.Lantern.close());
-    await sleep(1000);
-    const p0 = await task(), h0 = await frameCount();
-    await sleep(IDLE_S * 1000);
-    const p1 = await task(), h1 = await frameCount();
-    out.idleClosed = { mainThreadMs: (p1 - p0) * 1000, cpuPercent: ((p1 - p0) / IDLE_S) * 100, frames: h1 - h0 };
-    await o.b.close();
+      const frame = o.b.page.frameLocator('iframe[title="Lantern support"]');
+      await frame.getByRole('textbox', { name: 'Search help articles' }).click();
+      await sleep(500);
+      const fr = o.b.page.frame({ url: /\/widget\// });
+      await fr.evaluate(() => { window.__frames.length = 0; });
+      const text = 'withdrawal not received after three hours on tron';
+      const ty0 = Date.now();
+      await o.b.page.keyboard.type(text, { delay: 40 });
+      await sleep(500);
+      const typingMs = Date.now() - ty0;
+      const frames = (await fr.evaluate(() => window.__frames)).map((f) => f[1]);
+      out.typing = { chars: text.length, ms: typingMs, frames: frames.length, p50: pct(frames, 0.5), p95: pct(frames, 0.95), max: Math.max(...frames) };
+      // Idle again, open, with the caret in the search box (results shown), once typing's garbage
+      // has been collected.
+      await sleep(5000);
+      const q0 = await task(), g0 = await frameCount();
+      await sleep(IDLE_S * 1000);
+      const q1 = await task(), g1 = await frameCount();
+      out.idleFocused = { mainThreadMs: (q1 - q0) * 1000, cpuPercent: ((q1 - q0) / IDLE_S) * 100, frames: g1 - g0 };
+      await o.b.page.evaluate(() => window.Lantern.close());
+      await sleep(1000);
+      const p0 = await task(), h0 = await frameCount();
+      await sleep(IDLE_S * 1000);
+      const p1 = await task(), h1 = await frameCount();
+      out.idleClosed = { mainThreadMs: (p1 - p0) * 1000, cpuPercent: ((p1 - p0) / IDLE_S) * 100, frames: h1 - h0 };
+      await o.b.close();
+    }
   } finally {
     await relay.stop();
     fs.rmSync(site.work, { recursive: true, force: true });
   }
 
+  await report(out);
+}
+
+function report(out) {
   const jsonOut = arg('--json');
   if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify(out, null, 2));
   const r = (x) => x.toLocaleString('en-US');
@@ -190,11 +257,15 @@ async function main() {
   console.log(`| click → ready, cold (fresh profile), median / p90 | ${out.clickToReady.cold.median.toFixed(0)} / ${out.clickToReady.cold.p90.toFixed(0)} ms |`);
   console.log(`| same run, reference: a minimal page into a new iframe, median / p90 | ${out.refIframe.median.toFixed(0)} / ${out.refIframe.p90.toFixed(0)} ms |`);
   console.log(`| click → ready, warm (service worker cache), median / p90 | ${out.clickToReady.warm.median.toFixed(0)} / ${out.clickToReady.warm.p90.toFixed(0)} ms |`);
-  console.log(`| the demo page with the launcher, never opened, over ${IDLE_S} s | ${out.idlePage.mainThreadMs.toFixed(1)} ms (${out.idlePage.cpuPercent.toFixed(2)} % of one core) |`);
-  console.log(`| idle open widget: main-thread task time over ${out.idleOpen.seconds.toFixed(1)} s | ${out.idleOpen.mainThreadMs.toFixed(1)} ms (${out.idleOpen.cpuPercent.toFixed(2)} % of one core), ${out.idleOpen.frames} frames, ${out.idleOpen.timers} timer wake-ups |`);
-  console.log(`| idle open widget after typing, caret in the search box, over ${IDLE_S} s | ${out.idleFocused.mainThreadMs.toFixed(1)} ms (${out.idleFocused.cpuPercent.toFixed(2)} %), ${out.idleFocused.frames} frames |`);
-  console.log(`| then closed (panel hidden, widget kept), over ${IDLE_S} s | ${out.idleClosed.mainThreadMs.toFixed(1)} ms (${out.idleClosed.cpuPercent.toFixed(2)} %), ${out.idleClosed.frames} frames |`);
-  console.log(`| typing ${out.typing.chars} chars at 40 ms: frames, frame time p50 / p95 / max | ${out.typing.frames} frames, ${out.typing.p50.toFixed(2)} / ${out.typing.p95.toFixed(2)} / ${out.typing.max.toFixed(2)} ms |`);
+  if (out.idlePage) {
+    console.log(`| the demo page with the launcher, never opened, over ${IDLE_S} s | ${out.idlePage.mainThreadMs.toFixed(1)} ms (${out.idlePage.cpuPercent.toFixed(2)} % of one core) |`);
+    console.log(`| idle open widget: main-thread task time over ${out.idleOpen.seconds.toFixed(1)} s | ${out.idleOpen.mainThreadMs.toFixed(1)} ms (${out.idleOpen.cpuPercent.toFixed(2)} % of one core), ${out.idleOpen.frames} frames, ${out.idleOpen.timers} timer wake-ups |`);
+    console.log(`| idle open widget after typing, caret in the search box, over ${IDLE_S} s | ${out.idleFocused.mainThreadMs.toFixed(1)} ms (${out.idleFocused.cpuPercent.toFixed(2)} %), ${out.idleFocused.frames} frames |`);
+    console.log(`| then closed (panel hidden, widget kept), over ${IDLE_S} s | ${out.idleClosed.mainThreadMs.toFixed(1)} ms (${out.idleClosed.cpuPercent.toFixed(2)} %), ${out.idleClosed.frames} frames |`);
+    console.log(`| typing ${out.typing.chars} chars at 40 ms: frames, frame time p50 / p95 / max | ${out.typing.frames} frames, ${out.typing.p50.toFixed(2)} / ${out.typing.p95.toFixed(2)} / ${out.typing.max.toFixed(2)} ms |`);
+  }
+  console.log('\nCold start, median ms after the click (fetches: start → end):\n\n| step | ms |\n|---|--:|');
+  for (const [n, a, e] of out.coldSteps) console.log(`| ${n} | ${e === null ? a.toFixed(0) : a.toFixed(0) + ' → ' + e.toFixed(0)} |`);
 }
 
 await main();
