@@ -77,7 +77,7 @@ Status load_agent_option(const std::string& path, const std::string& k, const js
   auto bad = [&](const std::string& want) { return make_error(ErrorCode::parse_error, path + ": '" + k + "' must be " + want); };
   auto num = [&](auto& dst, double lo, double hi) -> Status {
     if (!v.is_number() || v.get<double>() < lo || v.get<double>() > hi) {
-      return bad("a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+      return bad(number_range(lo, hi));
     }
     dst = static_cast<std::remove_reference_t<decltype(dst)>>(v.get<double>());
     return ok_status();

@@ -32,7 +32,7 @@ Status load_analytics_option(const std::string& path, const std::string& k, cons
   auto bad = [&](const std::string& want) { return make_error(ErrorCode::parse_error, path + ": '" + k + "' must be " + want); };
   auto num = [&](double lo, double hi, double& out) -> Status {
     if (!v.is_number() || v.get<double>() < lo || v.get<double>() > hi) {
-      return bad("a number from " + std::to_string(lo) + " to " + std::to_string(hi));
+      return bad(number_range(lo, hi));
     }
     out = v.get<double>();
     return ok_status();

@@ -182,3 +182,8 @@ int lantern_mg_body_pending(const struct mg_connection* conn) {
 void lantern_mg_close_after_response(struct mg_connection* conn) {
   if (conn != NULL) conn->must_close = 1;
 }
+
+int lantern_mg_head_too_large(const struct mg_connection* conn) {
+  /* read_message() returns -2 when the buffer filled before the blank line ending the head. */
+  return conn != NULL && conn->request_len == -2;
+}

@@ -24,6 +24,9 @@ void lantern_mg_close_after_response(struct mg_connection* conn);
 /* From now on, reads of this worker thread's connection fail after ms_from_now (0: no deadline).
  * Bounds a request body and the drain of an unread one as a whole, not per wait. */
 void lantern_mg_set_read_deadline(int ms_from_now);
+/* 1 when civetweb refused the request because its head (request line and headers) did not fit in
+ * max_request_size; civetweb reports that as a plain 400 "Malformed message". */
+int lantern_mg_head_too_large(const struct mg_connection* conn);
 
 #ifdef __cplusplus
 }

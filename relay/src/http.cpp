@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -70,6 +71,16 @@ bool read_body(mg_connection* conn, std::size_t limit, std::string& out, bool* t
     return false;  // truncated (or cut at the deadline)
   }
   return true;
+}
+
+std::string number_range(double lo, double hi) {
+  auto text = [](double v) {
+    char b[64];
+    if (v == std::floor(v) && std::fabs(v) < 1e15) std::snprintf(b, sizeof b, "%lld", static_cast<long long>(v));
+    else std::snprintf(b, sizeof b, "%g", v);
+    return std::string(b);
+  };
+  return "a number from " + text(lo) + " to " + text(hi);
 }
 
 Response store_error_response(const Error& e) {

@@ -40,6 +40,9 @@ Response error_response(int status, std::string_view code, std::string_view mess
 bool read_body(mg_connection* conn, std::size_t limit, std::string& out, bool* too_large, int timeout_ms = 0,
                bool* timed_out = nullptr);
 
+// "a number from 4 to 1024" for a config option's range (integers without decimals).
+std::string number_range(double lo, double hi);
+
 // 503 for a store that cannot write: code "disk_full" when its disk is full (the store's message
 // says so), "store_unavailable" otherwise; with Retry-After.
 Response store_error_response(const Error& e);

@@ -29,13 +29,22 @@ const char* kUsage = R"(lantern-relay: receives support tickets, checks them, st
   --tls-key FILE     the certificate's private key (PEM, unencrypted; default: in --tls-cert)
   --bench-noop       enable POST /v1/bench/noop, the load benchmark's no-op baseline (off by default)
   --config FILE      JSON with any option below; command-line flags win
-                     threads, request_timeout_ms, max_ticket_bytes, max_message_bytes, max_attachment_bytes,
-                     ticket_rate_per_ip, ticket_burst_per_ip, request_rate_per_ip,
-                     request_burst_per_ip, cors_origins, identity_secret,
-                     agent_keys, agent_rate_per_key, agent_burst_per_key, webhook_url,
-                     webhook_secrets, webhook_timeout_ms, webhook_max_attempts,
-                     webhook_backoff_initial_ms, webhook_backoff_max_ms, webhook_poll_ms, webhook_concurrency, webhook_ca_file,
-                     tls_cert, tls_key, trusted_proxies, bench_noop
+                     (and listen, data, store, bundle, public_key, web, tls_cert, tls_key, bench_noop):
+                     server:    threads, request_timeout_ms, store_connections, trusted_proxies
+                     limits:    max_ticket_bytes, max_message_bytes, max_attachment_bytes,
+                                ticket_rate_per_ip, ticket_burst_per_ip, request_rate_per_ip,
+                                request_burst_per_ip, ticket_rate_per_user, ticket_burst_per_user
+                                (per verified user: tickets and follow-up messages)
+                     browsers:  cors_origins
+                     identity:  identity_secret (HMAC-SHA256 key: user.hash marks a ticket verified)
+                     agents:    agent_keys, agent_rate_per_key, agent_burst_per_key
+                     webhooks:  webhook_url, webhook_secrets, webhook_timeout_ms, webhook_max_attempts,
+                                webhook_backoff_initial_ms, webhook_backoff_max_ms, webhook_poll_ms,
+                                webhook_concurrency, webhook_ca_file
+                     analytics: analytics_enabled, analytics_max_bytes, analytics_rate_per_ip,
+                                analytics_burst_per_ip, analytics_rate_total, analytics_burst_total,
+                                analytics_queue_events, analytics_flush_interval_ms,
+                                analytics_retention_days
   Every option is described in docs/RELAY.md.
 
   lantern-relay --hash-key < keyfile

@@ -5,6 +5,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -35,6 +36,9 @@ std::uint64_t free_bytes(const std::string& dir) {
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+// civetweb's max_request_size: the request line and headers together (431 beyond).
+constexpr int kMaxHeadBytes = 16384;
 
 std::string hmac_sha256(std::string_view key, std::string_view msg) {
   std::uint8_t out[32];
@@ -115,6 +119,47 @@ int begin_request(mg_connection* conn) {
   return relay->handle(conn);
 }
 
+// Errors civetweb answers itself, before or instead of the relay's handler: a request head over
+// max_request_size or malformed, a bad HTTP version, a missing static file. Sent in the relay's
+// JSON error shape instead of civetweb's text/plain page, and the connection is closed as
+// civetweb would (after a broken head the stream cannot be trusted).
+int http_error(mg_connection* conn, int status, const char* errmsg) {
+  if (status < 400) return 1;  // 304 and the like: not an error page; civetweb's own answer
+  std::string msg = errmsg ? errmsg : "";
+  if (msg.rfind("Error: ", 0) == 0) msg.erase(0, 7);
+  std::string code;
+  if (lantern_mg_head_too_large(conn)) {
+    status = 431;
+    code = "header_too_large";
+    msg = "the request line and headers are larger than " + std::to_string(kMaxHeadBytes) + " bytes";
+  } else if (status == 400) {
+    code = "bad_request";
+    msg = "the request head could not be read (" + (msg.empty() ? std::string("malformed") : msg) + ")";
+  } else if (status == 404) {
+    code = "not_found";
+    msg = "no such file";
+  } else if (status == 405) {
+    code = "method_not_allowed";
+  } else if (status == 413) {
+    code = "too_large";
+  } else if (status == 505) {
+    code = "http_version";
+  } else {
+    code = status >= 500 ? "server_error" : "bad_request";
+  }
+  if (msg.empty()) msg = mg_get_response_code_text(conn, status);
+  Response r = error_response(status, code, msg);
+  const mg_request_info* ri = mg_get_request_info(conn);
+  bool head_only = ri && ri->request_method && std::strcmp(ri->request_method, "HEAD") == 0;
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + mg_get_response_code_text(conn, status) + "\r\n" +
+                    "Content-Type: application/json\r\nContent-Length: " + std::to_string(r.body.size()) + "\r\n" +
+                    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n";
+  if (!head_only) out += r.body;
+  lantern_mg_close_after_response(conn);
+  mg_write(conn, out.data(), out.size());
+  return 0;  // handled
+}
+
 int log_message(const mg_connection*, const char* message) {
   // civetweb's own errors (bind failures, TLS); requests are never logged with their bodies.
   std::fprintf(stderr, "lantern-relay: %s\n", message);
@@ -138,7 +183,7 @@ Result<Config> load_config(const std::string& path, Config c) {
     };
     auto num = [&](auto& dst, double lo, double hi) -> Status {
       if (!it->is_number() || it->get<double>() < lo || it->get<double>() > hi) {
-        return bad(("a number from " + std::to_string(lo) + " to " + std::to_string(hi)).c_str());
+        return bad(number_range(lo, hi).c_str());
       }
       dst = static_cast<std::remove_reference_t<decltype(dst)>>(it->get<double>());
       return ok_status();
@@ -175,6 +220,8 @@ Result<Config> load_config(const std::string& path, Config c) {
     else if (k == "ticket_burst_per_ip") st = num(c.ticket_burst_per_ip, 1, 1e6);
     else if (k == "request_rate_per_ip") st = num(c.request_rate_per_ip, 0, 1e6);
     else if (k == "request_burst_per_ip") st = num(c.request_burst_per_ip, 1, 1e6);
+    else if (k == "ticket_rate_per_user") st = num(c.ticket_rate_per_user, 0, 1e6);
+    else if (k == "ticket_burst_per_user") st = num(c.ticket_burst_per_user, 1, 1e6);
     else if (k.rfind("agent_", 0) == 0 || k.rfind("webhook_", 0) == 0) st = load_agent_option(path, k, *it, c);
     else if (k.rfind("analytics_", 0) == 0) st = load_analytics_option(path, k, *it, c.analytics);
     else if (k == "cors_origins") {
@@ -242,6 +289,7 @@ Result<std::unique_ptr<Relay>> Relay::create(Config config) {
   }
   r->ticket_limiter_ = std::make_unique<RateLimiter>(r->config_.ticket_rate_per_ip, r->config_.ticket_burst_per_ip);
   r->request_limiter_ = std::make_unique<RateLimiter>(r->config_.request_rate_per_ip, r->config_.request_burst_per_ip);
+  r->user_limiter_ = std::make_unique<RateLimiter>(r->config_.ticket_rate_per_user, r->config_.ticket_burst_per_user);
   if (auto st = r->init_agents_and_forwarding(); !st) return st.error();
   if (auto st = r->init_analytics(); !st) return st.error();
   return r;
@@ -255,8 +303,10 @@ Status Relay::start() {
   std::memset(&cb, 0, sizeof cb);
   cb.begin_request = begin_request;
   cb.log_message = log_message;
+  cb.http_error = http_error;
   std::string threads = std::to_string(config_.threads);
   std::string timeout = std::to_string(config_.request_timeout_ms);
+  std::string head_bytes = std::to_string(kMaxHeadBytes);
   // HTTPS: civetweb's mbedTLS module, with the settings of civetweb_tls.c (TLS 1.2+, AEAD only).
   std::string ports = config_.listen;
   if (!config_.tls_cert.empty()) {
@@ -275,7 +325,7 @@ Status Relay::start() {
                                    // Static files are written as head, then body: no Nagle wait between.
                                    "tcp_nodelay", "1",
                                    "keep_alive_timeout_ms", "5000",
-                                   "max_request_size", "16384",
+                                   "max_request_size", head_bytes.c_str(),
                                    "enable_directory_listing", "no",
                                    // civetweb's table lacks these: browsers refuse a module script or
                                    // streaming WebAssembly compile served as text/plain.
@@ -368,6 +418,22 @@ std::optional<Response> Relay::rate_limit(RateLimiter& limiter, const Request& r
   return r;
 }
 
+// The per-user bucket. Only spent for a verified user ("user:<id>") or for one ticket
+// ("ticket:<id>", reachable only with its access token): an unverified user id is whatever the
+// caller typed, so charging it would let anyone empty a real user's bucket by sending tickets
+// under their id. The per-IP buckets still apply to everyone.
+std::optional<Response> Relay::rate_limit_user(const std::string& bucket, const char* what) {
+  int retry = 0;
+  if (user_limiter_->allow(bucket, now_ms(), &retry)) return std::nullopt;
+  ++rate_limited_;
+  ++rate_limited_user_;
+  Response r = error_response(429, "rate_limited", std::string("too many ") + what +
+                                                       (bucket.rfind("user:", 0) == 0 ? " from this user" : " on this ticket") +
+                                                       " (the per-user limit, ticket_rate_per_user); try again in " + std::to_string(retry) + " s");
+  r.headers.push_back({"Retry-After", std::to_string(retry)});
+  return r;
+}
+
 // Reads the body into req.body: 413 over `limit` (not read past it), 400 when it ends early.
 std::optional<Response> Relay::read_request_body(Request& req, std::size_t limit, const char* what) {
   bool too_large = false, timed_out = false;
@@ -381,8 +447,16 @@ std::optional<Response> Relay::read_request_body(Request& req, std::size_t limit
 
 Response Relay::route(Request& req) {
   if (req.method == "OPTIONS") {
+    std::string origin = req.header("Origin");
+    if (cors_origin(req).empty()) {
+      // Every error is JSON, this one too (a browser will not show it: the answer has no
+      // Access-Control-Allow-Origin, which is the refusal).
+      return error_response(403, "origin_not_allowed",
+                            origin.empty() ? "a CORS preflight needs an Origin header"
+                                           : "the origin " + origin + " is not allowed to call this relay (cors_origins)");
+    }
     Response r;
-    r.status = cors_origin(req).empty() ? 403 : 204;
+    r.status = 204;
     r.headers = {{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
                  {"Access-Control-Allow-Headers", "Content-Type, Authorization, Idempotency-Key"},
                  {"Access-Control-Max-Age", "600"}};
@@ -448,7 +522,14 @@ Response Relay::create_ticket(Request& req) {
   bool verified = false;
   if (t.user && !config_.identity_secret.empty()) {
     std::string expect = encoding::hex_encode(reinterpret_cast<const std::uint8_t*>(hmac_sha256(config_.identity_secret, t.user->user_id).data()), 32);
-    verified = same_secret(expect, t.user->user_hash);
+    // Hex in either case: some backends print HMACs in upper case.
+    std::string given = t.user->user_hash;
+    for (char& ch : given) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+    verified = same_secret(expect, given);
+  }
+  // Per-user bucket, verified users only (see rate_limit_user): after the checks, before the store.
+  if (verified) {
+    if (auto limited = rate_limit_user("user:" + t.user->user_id, "tickets and messages")) return *limited;
   }
   std::uint8_t digest[32];
   encoding::sha256(reinterpret_cast<const std::uint8_t*>(req.body.data()), req.body.size(), digest);
@@ -512,6 +593,13 @@ Response Relay::add_message(Request& req, const std::string& id) {
   auto t = store_->get_ticket(id);
   if (!t) return error_response(503, "store_unavailable", t.error().message);
   if (!*t) return error_response(404, "not_found", "no ticket " + id);
+  // Follow-ups reach the help desk like tickets, so they spend the same per-user bucket: a verified
+  // user's, or else this ticket's own (the access token holder's; nobody else can spend it).
+  // Otherwise one ticket would be a channel limited only by the per-IP request bucket.
+  const StoredTicket& st = **t;
+  if (auto limited = rate_limit_user(st.verified && !st.user_id.empty() ? "user:" + st.user_id : "ticket:" + id, "tickets and messages")) {
+    return *limited;
+  }
   auto m = store_->add_message(id, "user", body, now_ms());
   if (!m) return write_failed(m.error());
   if (forwarder_) forwarder_->wake();
@@ -594,6 +682,7 @@ Response Relay::metrics() {
   m << "# TYPE lantern_responses_4xx_total counter\nlantern_responses_4xx_total " << rejected_4xx_ << "\n";
   m << "# TYPE lantern_responses_5xx_total counter\nlantern_responses_5xx_total " << errors_5xx_ << "\n";
   m << "# TYPE lantern_rate_limited_total counter\nlantern_rate_limited_total " << rate_limited_ << "\n";
+  m << "# TYPE lantern_rate_limited_user_total counter\nlantern_rate_limited_user_total " << rate_limited_user_ << "\n";
   m << "# TYPE lantern_agent_requests_total counter\nlantern_agent_requests_total " << agent_requests_ << "\n";
   m << "# TYPE lantern_agent_auth_failures_total counter\nlantern_agent_auth_failures_total " << agent_auth_failures_ << "\n";
   if (forwarder_) forwarder_->write_metrics(m);

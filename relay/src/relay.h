@@ -46,6 +46,10 @@ struct Config {
   double ticket_burst_per_ip = 10;
   double request_rate_per_ip = 20;
   double request_burst_per_ip = 60;
+  // Per verified user (identity HMAC checked), across all their addresses: new tickets and
+  // follow-up messages. 3 a minute after a burst of 20.
+  double ticket_rate_per_user = 0.05;
+  double ticket_burst_per_user = 20;
   std::vector<std::string> cors_origins;  // exact origins allowed to call /v1 from a browser
   std::string identity_secret;            // HMAC key shared with the exchange's backend
   // Agent API (agent.cpp) and webhook forwarding (forwarder.h).
@@ -82,6 +86,8 @@ class Relay {
   explicit Relay(Config c) : config_(std::move(c)) {}
   Response route(Request& req);
   std::optional<Response> rate_limit(RateLimiter& limiter, const Request& req, const char* what);
+  // The per-user bucket (user_limiter_) under `bucket` ("user:<id>" or "ticket:<id>").
+  std::optional<Response> rate_limit_user(const std::string& bucket, const char* what);
   std::optional<Response> read_request_body(Request& req, std::size_t limit, const char* what);
   Response create_ticket(Request& req);
   Response get_ticket(Request& req, const std::string& id);
@@ -120,6 +126,7 @@ class Relay {
   forms::FormSet forms_;
   std::string token_secret_;
   std::unique_ptr<RateLimiter> ticket_limiter_, request_limiter_;
+  std::unique_ptr<RateLimiter> user_limiter_;  // ticket_rate_per_user: verified users, and tickets
   std::unique_ptr<RateLimiter> agent_limiter_;
   std::unique_ptr<Forwarder> forwarder_;  // after store_: stopped and destroyed before it
   // Analytics has its own database and bucket; reports read it and the store (after both).
@@ -136,7 +143,7 @@ class Relay {
 
   // Metrics (Prometheus counters).
   std::atomic<std::uint64_t> requests_{0}, tickets_created_{0}, tickets_replayed_{0}, rejected_4xx_{0}, errors_5xx_{0},
-      rate_limited_{0}, agent_requests_{0}, agent_auth_failures_{0};
+      rate_limited_{0}, agent_requests_{0}, agent_auth_failures_{0}, rate_limited_user_{0};
   std::atomic<std::uint64_t> latency_us_sum_{0};
   std::atomic<std::uint64_t> latency_buckets_[8] = {};
 };
