@@ -5,19 +5,18 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import { startRelay, refusedConfig, request, createTicket, sha256hex, relayBin } from './harness.mjs';
+import { startRelay, stopAll, refusedRelay, request, createTicket, sha256hex, agentKey, relayBin, src } from './harness.mjs';
 
-const aliceKey = crypto.randomBytes(32).toString('base64');
-const readerKey = crypto.randomBytes(32).toString('base64');
-const keys = [{ name: 'alice', key_sha256: sha256hex(aliceKey) }, { name: 'dashboard', key_sha256: sha256hex(readerKey), role: 'reader' }];
-const asAlice = { Authorization: `Bearer ${aliceKey}` };
+const alice = agentKey('alice'), reader = agentKey('dashboard', 'reader');
+const aliceKey = alice.key, readerKey = reader.key;
+const keys = [alice.entry, reader.entry];
+const asAlice = alice.auth;
 const json = { 'Content-Type': 'application/json' };
 
 let relay;
-before(async () => { relay = await startRelay({ agent_keys: keys }); });
-after(() => { relay?.proc.kill('SIGTERM'); });
+before(async () => { relay = await startRelay({ config: { agent_keys: keys } }); });
+after(stopAll);
 
 const agent = (method, p, { body, headers = asAlice } = {}) =>
   request(relay.port, method, p, { body: body === undefined ? undefined : JSON.stringify(body), headers: { ...json, ...headers } });
@@ -171,19 +170,13 @@ test('events: every ticket, message and status change once, in order, through th
 });
 
 test("an agent downloads a ticket's screenshot as stored (re-encoded, no metadata)", async () => {
-  const png = fs.readFileSync(path.join(process.env.LANTERN_SRC, 'tests/fuzz/corpus/image/exif_orient6_text.png'));
+  const png = fs.readFileSync(path.join(src, 'tests/fuzz/corpus/image/exif_orient6_text.png'));
   const up = await request(relay.port, 'POST', '/v1/attachments', { body: png, headers: { 'Content-Type': 'image/png' } });
   assert.equal(up.status, 201, up.text);
-  const bytes = await new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port: relay.port, path: `/v1/agent/attachments/${up.json.id}`, headers: asAlice, agent: false }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], body: Buffer.concat(chunks) }));
-    }).on('error', reject);
-  });
-  assert.equal(bytes.status, 200);
-  assert.equal(bytes.type, 'image/webp');
-  assert.equal(crypto.createHash('sha256').update(bytes.body).digest('hex'), up.json.sha256);
+  const got = await request(relay.port, 'GET', `/v1/agent/attachments/${up.json.id}`, { headers: asAlice });
+  assert.equal(got.status, 200);
+  assert.equal(got.headers['content-type'], 'image/webp');
+  assert.equal(crypto.createHash('sha256').update(got.bytes).digest('hex'), up.json.sha256);
   assert.equal((await request(relay.port, 'GET', `/v1/agent/attachments/${up.json.id}`)).status, 401);
   const missing = await agent('GET', '/v1/agent/attachments/A-AAAAAAAAAAAA');
   assert.equal(missing.status, 404);
@@ -191,7 +184,7 @@ test("an agent downloads a ticket's screenshot as stored (re-encoded, no metadat
 });
 
 test('agents are rate-limited per key, with Retry-After', async () => {
-  const limited = await startRelay({ agent_keys: keys, agent_rate_per_key: 0.01, agent_burst_per_key: 3 });
+  const limited = await startRelay({ config: { agent_keys: keys, agent_rate_per_key: 0.01, agent_burst_per_key: 3 } });
   try {
     const codes = [];
     for (let i = 0; i < 4; i++) codes.push((await request(limited.port, 'GET', '/v1/agent/tickets', { headers: asAlice })).status);
@@ -201,7 +194,7 @@ test('agents are rate-limited per key, with Retry-After', async () => {
     assert.ok(Number(r.headers['retry-after']) >= 1);
     // Another key has its own bucket.
     assert.equal((await request(limited.port, 'GET', '/v1/agent/tickets', { headers: { Authorization: `Bearer ${readerKey}` } })).status, 200);
-  } finally { limited.proc.kill('SIGTERM'); }
+  } finally { await limited.stop(); }
 });
 
 test('agent keys in the config are checked at start', async () => {
@@ -212,7 +205,7 @@ test('agent keys in the config are checked at start', async () => {
     [[{ name: 'bob', key: 'plain-text-key' }], /unknown key 'key'/],
     [[{ name: 'bob', key_sha256: sha256hex('x'), role: 'admin' }], /role/],
   ]) {
-    const r = await refusedConfig({ agent_keys });
+    const r = await refusedRelay({ config: { agent_keys } });
     assert.notEqual(r.code, 0, JSON.stringify(agent_keys));
     assert.match(r.output, says);
   }

@@ -2,63 +2,21 @@
 // Env: LANTERN_RELAY, LANTERN_KB, LANTERN_SRC.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import http from 'node:http';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { startRelay, stopAll, request, postTicket as post, agentKey, metrics, work } from './harness.mjs';
 
-const relayBin = process.env.LANTERN_RELAY, kbTool = process.env.LANTERN_KB, src = process.env.LANTERN_SRC;
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lantern-analytics-'));
-const bundle = path.join(work, 'kb.bundle');
-execFileSync(kbTool, ['build', '--input', path.join(src, 'kb-bundle/content'), '--forms', path.join(src, 'kb-bundle/forms'),
-                      '--out', bundle], { stdio: 'ignore' });
-const AGENT_KEY = crypto.randomBytes(24).toString('hex');
-const agentKeys = [{ name: 'alice', key_sha256: crypto.createHash('sha256').update(AGENT_KEY).digest('hex') }];
+const alice = agentKey('alice');
+const AGENT_KEY = alice.key;
 
-const running = new Set();
-after(() => { for (const p of running) p.kill('SIGKILL'); });
+// Each test ends with relay.stop() without waiting (civetweb takes about 2 s to shut down);
+// stopAll() waits for every relay at the end.
+after(stopAll);
 
-function startRelay(dataDir, config = {}) {
-  const cfg = path.join(work, `config-${crypto.randomUUID()}.json`);
-  fs.writeFileSync(cfg, JSON.stringify({ ticket_rate_per_ip: 1e6, ticket_burst_per_ip: 1e6, request_rate_per_ip: 1e6,
-                                         request_burst_per_ip: 1e6, analytics_rate_per_ip: 1e6, analytics_burst_per_ip: 1e6,
-                                         agent_keys: agentKeys, threads: 16, ...config }));
-  const proc = spawn(relayBin, ['--listen', '127.0.0.1:0', '--data', dataDir, '--bundle', bundle, '--config', cfg],
-                     { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(proc);
-  proc.on('exit', () => running.delete(proc));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('relay did not start: ' + out)), 10000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /port (\d+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve({ proc, port: Number(m[1]) }); }
-    });
-    proc.stderr.on('data', (d) => { out += d; });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`relay exited ${code}: ${out}`)); });
-  });
-}
-
-function request(port, method, p, { body, headers = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: p, headers, agent: false }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { data += d; });
-      res.on('end', () => {
-        let json = null;
-        try { json = JSON.parse(data); } catch {}
-        resolve({ status: res.statusCode, headers: res.headers, text: data, json });
-      });
-    });
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
+// Every relay here lifts the analytics limits too and knows alice's key.
+const start = (data, config = {}) =>
+  startRelay({ data, config: { analytics_rate_per_ip: 1e6, analytics_burst_per_ip: 1e6, agent_keys: [alice.entry], ...config } });
 
 const sendEvents = (port, events, headers = {}) =>
   request(port, 'POST', '/v1/analytics/events', { body: typeof events === 'string' ? events : JSON.stringify({ events }),
@@ -67,7 +25,6 @@ const report = (port, name, query = '', key = AGENT_KEY) =>
   request(port, 'GET', `/v1/agent/reports/${name}${query}`, { headers: { Authorization: `Bearer ${key}` } });
 const agentPost = (port, p, body) =>
   request(port, 'POST', p, { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${AGENT_KEY}` } });
-const metric = (text, name) => Number((new RegExp(`^${name} (\\S+)$`, 'm').exec(text) || [])[1]);
 
 const iso = (d) => d.toISOString().replace(/\.\d+Z$/, 'Z');
 function ticket(category, description, lang = 'en') {
@@ -82,8 +39,7 @@ function ticket(category, description, lang = 'en') {
                                           category, form_version: 1, fields, attachments: [],
                                           client: { name: 'test', version: '0', bundle: 'x' } }) };
 }
-const postTicket = (port, t) =>
-  request(port, 'POST', '/v1/tickets', { body: t.body, headers: { 'Content-Type': 'application/json', 'Idempotency-Key': t.key } });
+const postTicket = (port, t) => post(port, t.key, t.body);
 
 const times = (n, e) => Array.from({ length: n }, () => ({ ...e }));
 // The seeded scenario: expected figures are worked out by hand in the asserts below.
@@ -107,16 +63,16 @@ const MNEMONIC = 'abandon abandon abandon abandon abandon abandon abandon abando
 
 test('events are accepted, aggregated, reported, and survive a kill -9', async () => {
   const data = path.join(work, 'main');
-  let relay = await startRelay(data, { analytics_flush_interval_ms: 200 });
+  let relay = await start(data, { analytics_flush_interval_ms: 200 });
   const articleIds = ['fees-withdrawal@en', '2fa-reset@en', '2fa-lost@en', 'account-close@en'];
   for (const id of articleIds) {  // the seed names real articles of the bundle
     const r = await sendEvents(relay.port, [{ kind: 'article_vote', article_id: id, helpful: true, lang: 'en' }]);
     if (r.status !== 202) { assert.fail(`${id}: ${r.text}`); }
   }
   // Those probes are counted too: start from a second data folder for exact figures.
-  relay.proc.kill('SIGKILL');
+  await relay.kill();
   const clean = path.join(work, 'main2');
-  relay = await startRelay(clean, { analytics_flush_interval_ms: 200 });
+  relay = await start(clean, { analytics_flush_interval_ms: 200 });
   const half = Math.floor(seed.length / 2);
   let r = await sendEvents(relay.port, seed.slice(0, half));
   assert.equal(r.status, 202, r.text);
@@ -185,9 +141,8 @@ test('events are accepted, aggregated, reported, and survive a kill -9', async (
   assert.deepEqual(empty.json.categories, []);
 
   // Flushed aggregates survive a kill -9 (the report above made the relay flush first).
-  relay.proc.kill('SIGKILL');
-  await new Promise((res) => relay.proc.once('exit', res));
-  relay = await startRelay(clean, { analytics_flush_interval_ms: 200 });
+  await relay.kill();
+  relay = await start(clean, { analytics_flush_interval_ms: 200 });
   await check(relay.port);
   assert.ok(!fs.readFileSync(path.join(clean, 'analytics.db')).includes('abandon'), 'the database holds no seed phrase');
   // The ticket facts and their cursor were kept too: the same figures, and new events fold in.
@@ -200,11 +155,11 @@ test('events are accepted, aggregated, reported, and survive a kill -9', async (
   const s2 = await report(relay.port, 'sentiment');
   assert.deepEqual(s2.json.waiting.map((w) => w.id), [ids[2]], 'answered tickets wait no more');
   assert.equal(s2.json.waiting[0].label, 'negative');
-  relay.proc.kill('SIGTERM');
+  relay.stop();
 });
 
 test('reports need an agent API key and name their bad parameters', async () => {
-  const relay = await startRelay(path.join(work, 'auth'));
+  const relay = await start(path.join(work, 'auth'));
   let r = await request(relay.port, 'GET', '/v1/agent/reports/queries');
   assert.equal(r.status, 401);
   assert.equal(r.json.error.code, 'unauthorized');
@@ -224,11 +179,11 @@ test('reports need an agent API key and name their bad parameters', async () => 
   r = await request(relay.port, 'GET', '/v1/agent/reports', { headers: { Authorization: `Bearer ${AGENT_KEY}` } });
   assert.equal(r.status, 200);
   assert.ok(r.json.reports.includes('deflection'));
-  relay.proc.kill('SIGTERM');
+  relay.stop();
 });
 
 test('malformed events are refused with field-level errors, and nothing of the batch is counted', async () => {
-  const relay = await startRelay(path.join(work, 'bad'), { analytics_max_bytes: 16384 });
+  const relay = await start(path.join(work, 'bad'), { analytics_max_bytes: 16384 });
   const ok = { kind: 'search', query: 'kyc', lang: 'en', results: 1, opened: null };
   const cases = [
     [[ok, { kind: 'page_view', url: '/x' }], 'events[1].kind', 'unknown_kind'],
@@ -270,11 +225,11 @@ test('malformed events are refused with field-level errors, and nothing of the b
   const q = await report(relay.port, 'queries');
   assert.equal(q.json.zero_result.length, 0, 'the refused batches counted nothing');
   assert.equal((await report(relay.port, 'queries', '?min_searches=1')).json.low_click[0].query, '提'.repeat(33));
-  relay.proc.kill('SIGTERM');
+  relay.stop();
 });
 
 test('an analytics flood is dropped and counted while tickets still get 201', async () => {
-  const relay = await startRelay(path.join(work, 'flood'), { analytics_queue_events: 20, analytics_flush_interval_ms: 50 });
+  const relay = await start(path.join(work, 'flood'), { analytics_queue_events: 20, analytics_flush_interval_ms: 50 });
   const batch = times(100, { kind: 'search', query: 'flood', lang: 'en', results: 0, opened: null });
   let sent = 0, accepted = 0, dropped = 0;
   const flood = async () => {
@@ -296,17 +251,17 @@ test('an analytics flood is dropped and counted while tickets still get 201', as
   for (const t of ts) assert.equal(t.status, 201, t.text);
   assert.equal(accepted + dropped, sent);
   assert.ok(dropped > 0, 'a batch of 100 does not fit a queue of 20');
-  const m = await request(relay.port, 'GET', '/metrics');
-  assert.equal(metric(m.text, 'lantern_analytics_dropped_total'), dropped);
-  assert.equal(metric(m.text, 'lantern_analytics_events_accepted_total'), accepted);
-  assert.ok(metric(m.text, 'lantern_analytics_queue_depth') <= 20);
+  const m = await metrics(relay.port);
+  assert.equal(m.lantern_analytics_dropped_total, dropped);
+  assert.equal(m.lantern_analytics_events_accepted_total, accepted);
+  assert.ok(m.lantern_analytics_queue_depth <= 20);
   const q = await report(relay.port, 'queries');
   assert.equal(q.json.zero_result[0].zero_results, accepted, 'every accepted event is counted once');
-  relay.proc.kill('SIGTERM');
+  relay.stop();
 });
 
 test('analytics has its own rate limit: an exhausted bucket does not stop tickets from that address', async () => {
-  const relay = await startRelay(path.join(work, 'rate'), { analytics_rate_per_ip: 0.001, analytics_burst_per_ip: 2,
+  const relay = await start(path.join(work, 'rate'), { analytics_rate_per_ip: 0.001, analytics_burst_per_ip: 2,
                                                             request_rate_per_ip: 0.001, request_burst_per_ip: 5 });
   const ev = [{ kind: 'contact', category: 'fees', article_opened_before: false, ticket_filed: false }];
   for (let i = 0; i < 10; ++i) await sendEvents(relay.port, ev);
@@ -315,23 +270,23 @@ test('analytics has its own rate limit: an exhausted bucket does not stop ticket
   assert.ok(Number(r.headers['retry-after']) > 0);
   const t = await postTicket(relay.port, ticket('fees', 'charged twice for one withdrawal'));
   assert.equal(t.status, 201, t.text);
-  const m = await request(relay.port, 'GET', '/metrics');
-  assert.ok(metric(m.text, 'lantern_analytics_rate_limited_total') >= 9);
-  relay.proc.kill('SIGTERM');
+  const m = await metrics(relay.port);
+  assert.ok(m.lantern_analytics_rate_limited_total >= 9);
+  relay.stop();
 });
 
 test('analytics can be turned off', async () => {
   const data = path.join(work, 'off');
-  const relay = await startRelay(data, { analytics_enabled: false });
+  const relay = await start(data, { analytics_enabled: false });
   const r = await sendEvents(relay.port, [{ kind: 'contact', category: 'fees', article_opened_before: false, ticket_filed: false }]);
   assert.equal(r.status, 403);
   assert.equal(r.json.error.code, 'analytics_off');
   assert.ok(!fs.existsSync(path.join(data, 'analytics.db')));
-  relay.proc.kill('SIGTERM');
+  relay.stop();
 });
 
 test('the report page and its charting library are served by the relay itself', async () => {
-  const relay = await startRelay(path.join(work, 'page'));
+  const relay = await start(path.join(work, 'page'));
   let r = await request(relay.port, 'GET', '/agent/reports');
   assert.equal(r.status, 301);
   assert.equal(r.headers.location, '/agent/reports/');
@@ -345,5 +300,5 @@ test('the report page and its charting library are served by the relay itself', 
   assert.match(r.text, /Chart\.js v4/);
   r = await request(relay.port, 'GET', '/agent/reports/../relay.secret');
   assert.equal(r.status, 404);
-  relay.proc.kill('SIGTERM');
+  relay.stop();
 });

@@ -12,12 +12,12 @@
 import http from 'node:http';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { startRelay, request, ticket, key, sha256hex, work } from './harness.mjs';
+import { startRelay as start, stopAll, request, postTicket, ticket, key, agentKey, work } from './harness.mjs';
 
 const N = Number(process.argv[2] ?? 2000);
 const C = Number(process.env.CONCURRENCY ?? 4);
 const secret = 'whsec_' + crypto.randomBytes(32).toString('base64');
-const agentKey = crypto.randomBytes(32).toString('base64');
+const agent = agentKey('bench');
 
 async function receiver(hang = false) {
   const got = [];
@@ -46,7 +46,7 @@ async function intake(port, n) {
     while (next < n) {
       next++;
       const k = key();
-      const r = await request(port, 'POST', '/v1/tickets', { body: ticket(k), headers: { 'Content-Type': 'application/json', 'Idempotency-Key': k } });
+      const r = await postTicket(port, k, ticket(k));
       if (r.status !== 201) throw new Error(`ticket refused: ${r.status} ${r.text}`);
     }
   };
@@ -71,8 +71,9 @@ async function peer(port, bodies, concurrency) {
   return bodies.length / ((performance.now() - t0) / 1000);
 }
 
-const stop = async (relay) => { relay.proc.kill('SIGTERM'); await relay.exited; };
-const base = { agent_keys: [{ name: 'bench', key_sha256: sha256hex(agentKey) }], webhook_poll_ms: 50,
+const startRelay = (config, data) => start({ config, data });
+const stop = (relay) => relay.stop({ graceMs: 30000 });
+const base = { agent_keys: [agent.entry], webhook_poll_ms: 50,
                webhook_backoff_initial_ms: 100, webhook_backoff_max_ms: 1000, webhook_concurrency: C };
 const withHook = (url, extra = {}) => ({ ...base, webhook_url: url, webhook_secrets: [secret], ...extra });
 const rows = [];
@@ -93,7 +94,7 @@ rows.push([`peer: Node http client, same bodies, ${C} at a time`, await peer(rx.
 const q0 = performance.now();
 let cursor = 0, events = 0;
 for (;;) {
-  const r = await request(relay.port, 'GET', `/v1/agent/events?after=${cursor}&limit=1000`, { headers: { Authorization: `Bearer ${agentKey}` } });
+  const r = await request(relay.port, 'GET', `/v1/agent/events?after=${cursor}&limit=1000`, { headers: agent.auth });
   events += r.json.events.length;
   cursor = r.json.next_cursor;
   if (!r.json.has_more) break;
@@ -106,7 +107,7 @@ rx.close();
 const hung = await receiver(true);
 relay = await startRelay(withHook(hung.url, { webhook_timeout_ms: 60000 }));
 rows.push(['intake, receiver hanging (forwarder stuck)', await intake(relay.port, N)]);
-relay.proc.kill('SIGKILL');
+await relay.kill();
 hung.close();
 const live = await receiver();
 relay = await startRelay(withHook(live.url));
@@ -117,4 +118,5 @@ live.close();
 
 console.log(`| ${N} tickets | per second |\n|---|--:|`);
 for (const [what, v] of rows) console.log(`| ${what} | ${Math.round(v).toLocaleString('en')} |`);
+await stopAll();
 process.exit(0);

@@ -9,10 +9,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { workDir, startRelay, stopRelay, request, postTicket, ticket, key } from './lib/relay-harness.mjs';
+import { startRelay, stopAll, request, postTicket, ticket, key, work } from './harness.mjs';
 
-const env = workDir('diskfull');
-const disk = path.join(env.work, 'disk');
+const disk = path.join(work, 'disk');
 fs.mkdirSync(disk);
 try {
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', disk], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -26,15 +25,16 @@ const data = path.join(disk, 'data');
 let relay;
 
 after(async () => {
-  await stopRelay(relay);
+  await relay?.stop();
   try { execFileSync('umount', [disk]); } catch {}
+  await stopAll();  // after the umount: removes the scratch folder
 });
 
 const text = '提币显示已完成，但对方平台说没有收到。请帮忙查一下这笔转账的状态。'.repeat(12);
 const get = (port, a) => request(port, 'GET', `/v1/tickets/${a.id}`, { headers: { Authorization: `Bearer ${a.access_token}` } });
 
 test('a full disk gives 503 disk_full, never an unstored 201, and recovers when space returns', async () => {
-  relay = await startRelay(env, data, { threads: 8 });
+  relay = await startRelay({ data, config: { threads: 8 } });
   const acked = [];  // [{k, body, ans}]
   let full = null, posted = 0;
   // Eight at a time until the store refuses; bounded by the disk's size (a ticket is ~1.5 KB).
@@ -81,7 +81,7 @@ test('a full disk gives 503 disk_full, never an unstored 201, and recovers when 
     assert.equal(dup.json.id, a.ans.id, 'a retry made a second ticket');
   }
   // And after a restart too.
-  await stopRelay(relay);
-  relay = await startRelay(env, data, { threads: 8 });
+  await relay.stop();
+  relay = await startRelay({ data, config: { threads: 8 } });
   for (const a of acked) assert.equal((await get(relay.port, a.ans)).status, 200, `ticket ${a.ans.id} lost over a restart`);
 });

@@ -9,18 +9,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import path from 'node:path';
-import { workDir, startRelay, stopRelay, request, postTicket, ticket, key, sleep, selfSigned, src } from './lib/relay-harness.mjs';
+import { startRelay, stopAll, request, postTicket, ticket, key, sleep, selfSigned, freePort, metric, src, work } from './harness.mjs';
 
-const env = workDir('nginx');
-fs.chmodSync(env.work, 0o755);  // nginx's workers (nobody, when run as root) write body buffers here
-const cert = selfSigned(env.work);
-let relay, nginx, port, nginxLog = '';
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-  });
-}
+fs.chmodSync(work, 0o755);  // nginx's workers (nobody, when run as root) write body buffers here
+const cert = selfSigned(work);
+let relay, nginx, nginxExited, port, nginxLog = '';
 
 // deploy/nginx/lantern.conf with this test's addresses; each substitution must match exactly once.
 function siteConfig(nginxPort, relayPort) {
@@ -44,7 +37,7 @@ function siteConfig(nginxPort, relayPort) {
 }
 
 function startNginx(nginxPort) {
-  const dir = env.work;
+  const dir = work;
   fs.writeFileSync(path.join(dir, 'lantern.conf'), siteConfig(nginxPort, relay.port));
   fs.writeFileSync(path.join(dir, 'nginx.conf'), `
 worker_processes 1;
@@ -61,6 +54,8 @@ http {
   const bin = fs.existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';  // /usr/sbin is not on every PATH
   const proc = spawn(bin, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-e', path.join(dir, 'error.log'),
                                '-g', `daemon off; pid ${dir}/nginx.pid;`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  nginx = proc;  // stopped in after() even if it never starts listening
+  nginxExited = new Promise((r) => proc.once('exit', r));
   proc.stdout.on('data', (d) => { nginxLog += d; });
   proc.stderr.on('data', (d) => { nginxLog += d; });
   return new Promise((resolve, reject) => {
@@ -77,22 +72,24 @@ http {
 }
 
 before(async () => {
-  relay = await startRelay(env, path.join(env.work, 'data'),
-                           { trusted_proxies: ['127.0.0.1', '::1'], ticket_rate_per_ip: 0.001, ticket_burst_per_ip: 2, threads: 8 });
+  relay = await startRelay({ data: path.join(work, 'data'),
+                             config: { trusted_proxies: ['127.0.0.1', '::1'], ticket_rate_per_ip: 0.001, ticket_burst_per_ip: 2, threads: 8 } });
   port = await freePort();
-  nginx = await startNginx(port);
+  await startNginx(port);
 });
 after(async () => {
-  if (nginx && nginx.exitCode === null) { nginx.kill('SIGQUIT'); await new Promise((r) => nginx.once('exit', r)); }
-  await stopRelay(relay);
+  // Graceful (SIGQUIT), then fast (SIGTERM), then SIGKILL; each given 5 s.
+  for (const sig of ['SIGQUIT', 'SIGTERM', 'SIGKILL']) {
+    if (!nginx || nginx.exitCode !== null || nginx.signalCode !== null) break;
+    nginx.kill(sig);
+    await Promise.race([nginxExited, sleep(5000)]);
+  }
+  await stopAll();
 });
 
 // Through nginx over TLS, from a chosen loopback address (127.0.0.x all reach 127.0.0.1).
 const via = (from, extra = {}) => ({ tls: { ca: cert.ca, localAddress: from, ...extra } });
-const relayMetric = async (name) => {
-  const m = await request(relay.port, 'GET', '/metrics');
-  return Number(new RegExp(`^${name} (\\d+)`, 'm').exec(m.text)[1]);
-};
+const relayMetric = (name) => metric(relay.port, name);
 
 test('a ticket goes through nginx over HTTPS with 201 and is read back', async () => {
   const k = key();

@@ -5,32 +5,26 @@
 // Env: LANTERN_RELAY, LANTERN_KB, LANTERN_SRC, LANTERN_PG_URL.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { workDir, startRelay, request, key, ticket, postTicket, sleep } from './lib/relay-harness.mjs';
+import { startRelay, refusedRelay as runRefused, stopAll, request, key, ticket, postTicket, sleep, work } from './harness.mjs';
 
 const server = process.env.LANTERN_PG_URL;
 assert.ok(server, 'LANTERN_PG_URL is not set: run through ctest, whose fixture starts PostgreSQL');
-const ctx = workDir('postgres');
 const dbName = `lantern_it_${process.pid}`;
 const dbUrl = server.replace(/\/[^/?]*(\?|$)/, `/${dbName}$1`);
 const psql = (url, sql) => execFileSync('psql', ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-d', url, '-c', sql],
                                         { encoding: 'utf8', timeout: 30000 }).trim();
 
-const relays = [];
 // Relays sharing a store must share relay.secret too: access tokens are derived from it.
 async function start(name, { copySecret = true } = {}) {
-  const dir = path.join(ctx.work, name);
+  const dir = path.join(work, name);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const secret = path.join(ctx.work, 'a', 'relay.secret');
+  const secret = path.join(work, 'a', 'relay.secret');
   if (name !== 'a' && copySecret) fs.copyFileSync(secret, path.join(dir, 'relay.secret'));
-  const r = await startRelay(ctx, dir, {}, ['--store', dbUrl]);
-  relays.push(r);
-  return r;
+  return startRelay({ data: dir, args: ['--store', dbUrl] });
 }
-const killAll = () => { for (const r of relays) if (r.proc.exitCode === null && r.proc.signalCode === null) r.proc.kill('SIGKILL'); };
-process.on('exit', killAll);  // even when a test throws or times out
 
 let a, b;
 before(async () => {
@@ -39,10 +33,9 @@ before(async () => {
   a = await start('a');
   b = await start('b');
 });
-after(() => {
-  killAll();
+after(async () => {
+  await stopAll();
   try { psql(server, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`); } catch { /* the fixture removes the server anyway */ }
-  fs.rmSync(ctx.work, { recursive: true, force: true });
 });
 
 test('one idempotency key raced at both relays makes one ticket, and both answers are the same 201', async () => {
@@ -74,18 +67,13 @@ test('one idempotency key raced at both relays makes one ticket, and both answer
   assert.equal(other.status, 409, other.text);
 });
 
-// Runs a relay that is expected to refuse to start; resolves {code, out} once its output is closed.
-function refusedRelay(name, store) {
-  const dir = path.join(ctx.work, name);
+// Runs a relay that is expected to refuse to start (flags only, no config file); resolves {code, out}
+// once its output is closed.
+async function refusedRelay(name, store) {
+  const dir = path.join(work, name);
   fs.mkdirSync(dir, { mode: 0o700 });
-  // Spawned here rather than by the harness: 'close' (not 'exit') guarantees all of stderr was read.
-  const proc = spawn(process.env.LANTERN_RELAY, ['--listen', '127.0.0.1:0', '--data', dir, '--bundle', ctx.bundle, '--store', store],
-                     { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout.on('data', (d) => { out += d; });
-  proc.stderr.on('data', (d) => { out += d; });
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 20000);
-  return new Promise((resolve) => proc.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); }));
+  const { code, output } = await runRefused({ config: null, data: dir, args: ['--store', store] });
+  return { code, out: output };
 }
 
 test('a relay whose relay.secret differs from the others refuses to start, naming the file', async () => {

@@ -1,79 +1,22 @@
 // The real relay on loopback, driven over real HTTP. Env: LANTERN_RELAY, LANTERN_KB, LANTERN_SRC.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import http from 'node:http';
 import net from 'node:net';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import crypto from 'node:crypto';
+import { startRelay, stopAll, request, key, ticket, postTicket, src, work } from './harness.mjs';
 
-const relayBin = process.env.LANTERN_RELAY, kbTool = process.env.LANTERN_KB, src = process.env.LANTERN_SRC;
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'lantern-relay-'));
-const bundle = path.join(work, 'kb.bundle');
-execFileSync(kbTool, ['build', '--input', path.join(src, 'kb-bundle/content'), '--forms', path.join(src, 'kb-bundle/forms'),
-                      '--out', bundle], { stdio: 'ignore' });
 fs.mkdirSync(path.join(work, 'web/sub'), { recursive: true });
 fs.writeFileSync(path.join(work, 'web/index.html'), '<h1>demo</h1>');
 fs.writeFileSync(path.join(work, 'secret.txt'), 'outside the web folder');
 
-// Starts a relay; resolves with {proc, port} once it prints its port.
-function startRelay(dataDir, config = {}) {
-  const cfg = path.join(work, `config-${crypto.randomUUID()}.json`);
-  fs.writeFileSync(cfg, JSON.stringify({ ticket_rate_per_ip: 1e6, ticket_burst_per_ip: 1e6, request_rate_per_ip: 1e6,
-                                         request_burst_per_ip: 1e6, threads: 16, ...config }));
-  const proc = spawn(relayBin, ['--listen', '127.0.0.1:0', '--data', dataDir, '--bundle', bundle, '--web', path.join(work, 'web'),
-                                '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error('relay did not start: ' + out)), 10000);
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const m = /port (\d+)/.exec(out);
-      if (m) { clearTimeout(timer); resolve({ proc, port: Number(m[1]) }); }
-    });
-    proc.stderr.on('data', (d) => { out += d; });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`relay exited ${code}: ${out}`)); });
-  });
-}
-
-function request(port, method, p, { body, headers = {} } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, method, path: p, headers, agent: false }, (res) => {
-      let data = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => { data += d; });
-      res.on('end', () => {
-        let json = null;
-        try { json = JSON.parse(data); } catch {}
-        resolve({ status: res.statusCode, headers: res.headers, text: data, json });
-      });
-    });
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
-
-const NOW = new Date();
-const key = () => crypto.randomBytes(16).toString('hex');
-function ticket(k, over = {}) {
-  return JSON.stringify({
-    schema: 'lantern.ticket/1', idempotency_key: k, created_at: NOW.toISOString().replace(/\.\d+Z$/, 'Z'), language: 'zh-CN',
-    category: 'withdrawal-not-received', form_version: 1,
-    fields: { coin: 'USDT', chain: 'tron', status: 'completed', txid: crypto.randomBytes(32).toString('hex'),
-              address: 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t', amount: '1250.5',
-              time: { at: new Date(NOW - 3600e3).toISOString().replace(/\.\d+Z$/, 'Z'), approximate: true },
-              description: '提币显示已完成，但对方平台说没有收到。', ...over },
-    attachments: [], client: { name: 'test', version: '0', bundle: 'x' } });
-}
-const post = (port, k, body, extra = {}) =>
-  request(port, 'POST', '/v1/tickets', { body, headers: { 'Content-Type': 'application/json', 'Idempotency-Key': k, ...extra } });
+// Every relay here also serves `work/web` as static files.
+const start = (data, config = {}) => startRelay({ data, config, args: ['--web', path.join(work, 'web')] });
+const post = (port, k, body, extra = {}) => postTicket(port, k, body, { headers: extra });
 
 let relay;
-before(async () => { relay = await startRelay(path.join(work, 'data')); });
-after(() => { relay?.proc.kill('SIGTERM'); });
+before(async () => { relay = await start(path.join(work, 'data')); });
+after(stopAll);  // also waits for the relays the tests stop without waiting (civetweb takes about 2 s)
 
 test('healthz and metrics answer', async () => {
   const h = await request(relay.port, 'GET', '/healthz');
@@ -177,7 +120,7 @@ test('static files are served from --web and nothing outside it', async () => {
 });
 
 test('rate limits answer 429 with Retry-After', async () => {
-  const limited = await startRelay(path.join(work, 'data-limited'), { ticket_rate_per_ip: 0.01, ticket_burst_per_ip: 2 });
+  const limited = await start(path.join(work, 'data-limited'), { ticket_rate_per_ip: 0.01, ticket_burst_per_ip: 2 });
   try {
     const codes = [];
     for (let i = 0; i < 4; i++) codes.push((await post(limited.port, key(), ticket(key()))).status);
@@ -186,11 +129,11 @@ test('rate limits answer 429 with Retry-After', async () => {
     assert.equal(r.status, 429);
     assert.ok(Number(r.headers['retry-after']) >= 1);
     assert.equal(r.json.error.code, 'rate_limited');
-  } finally { limited.proc.kill('SIGTERM'); }
+  } finally { limited.stop(); }
 });
 
 test('a few slow clients do not starve the server', async () => {
-  const slow = await startRelay(path.join(work, 'data-slow'), { threads: 8, request_timeout_ms: 1500 });
+  const slow = await start(path.join(work, 'data-slow'), { threads: 8, request_timeout_ms: 1500 });
   const sockets = [];
   let closed = 0;
   try {
@@ -213,13 +156,13 @@ test('a few slow clients do not starve the server', async () => {
     assert.equal(closed, sockets.length, 'slow connections are dropped after request_timeout_ms');
   } finally {
     sockets.forEach((s) => s.destroy());
-    slow.proc.kill('SIGTERM');
+    slow.stop();
   }
 });
 
 test('SIGKILL mid-stream loses no acknowledged ticket and duplicates none', async () => {
   const dir = path.join(work, 'data-crash');
-  const first = await startRelay(dir);
+  const first = await start(dir);
   const acked = new Map();
   let stop = false;
   const worker = async () => {
@@ -236,8 +179,9 @@ test('SIGKILL mid-stream loses no acknowledged ticket and duplicates none', asyn
   first.proc.kill('SIGKILL');
   stop = true;
   await Promise.all(workers);
+  await first.exited;  // its lock on the data folder is gone
   assert.ok(acked.size > 20, `only ${acked.size} tickets were acknowledged before the kill`);
-  const second = await startRelay(dir);
+  const second = await start(dir);
   try {
     for (const [k, { ans, body }] of acked) {
       const g = await request(second.port, 'GET', `/v1/tickets/${ans.id}`, { headers: { Authorization: `Bearer ${ans.access_token}` } });
@@ -245,5 +189,5 @@ test('SIGKILL mid-stream loses no acknowledged ticket and duplicates none', asyn
       const again = await post(second.port, k, body);
       assert.equal(again.json?.id, ans.id, 'a retry after the crash made a second ticket');
     }
-  } finally { second.proc.kill('SIGTERM'); }
+  } finally { second.stop(); }
 });

@@ -6,12 +6,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
-import { workDir, startRelay, stopRelay, postTicket, ticket, key, sleep } from './lib/relay-harness.mjs';
+import { startRelay, stopAll, postTicket, ticket, key, sleep, work } from './harness.mjs';
 
-const env = workDir('slow');
 let relay;
-before(async () => { relay = await startRelay(env, path.join(env.work, 'data'), { threads: 8, request_timeout_ms: 1500 }); });
-after(() => stopRelay(relay));
+before(async () => { relay = await startRelay({ data: path.join(work, 'data'), config: { threads: 8, request_timeout_ms: 1500 } }); });
+after(stopAll);
 
 // A raw connection that sends `head`, then one byte of `drip` every 200 ms until the server closes.
 function dribbler(head, drip = 'x') {

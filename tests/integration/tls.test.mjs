@@ -5,16 +5,15 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { workDir, startRelay, stopRelay, request, postTicket, ticket, key, sleep, selfSigned, cpuSeconds } from './lib/relay-harness.mjs';
+import { startRelay, stopAll, request, postTicket, ticket, key, sleep, selfSigned, cpuSeconds, work } from './harness.mjs';
 
-const env = workDir('tls');
-const cert = selfSigned(env.work);
+const cert = selfSigned(work);
 let relay;
 before(async () => {
-  relay = await startRelay(env, path.join(env.work, 'data'), { threads: 8, request_timeout_ms: 1500 },
-                           ['--tls-cert', cert.cert, '--tls-key', cert.key]);
+  relay = await startRelay({ data: path.join(work, 'data'), config: { threads: 8, request_timeout_ms: 1500 },
+                             args: ['--tls-cert', cert.cert, '--tls-key', cert.key] });
 });
-after(() => stopRelay(relay));
+after(stopAll);
 
 const tlsOpts = { ca: cert.ca };
 
@@ -94,9 +93,9 @@ test('a client that opens TCP and never says hello is dropped, without spinning 
 });
 
 test('a key that does not belong to the certificate is refused at start, naming the file', async () => {
-  const other = selfSigned(env.work, 'other');
-  await assert.rejects(startRelay(env, path.join(env.work, 'data-bad'), {}, ['--tls-cert', cert.cert, '--tls-key', other.key]),
+  const other = selfSigned(work, 'other');
+  await assert.rejects(startRelay({ data: path.join(work, 'data-bad'), args: ['--tls-cert', cert.cert, '--tls-key', other.key] }),
                        (e) => /is not the private key of the certificate/.test(e.message) && e.message.includes(other.key));
-  await assert.rejects(startRelay(env, path.join(env.work, 'data-bad2'), {}, ['--tls-cert', path.join(env.work, 'missing.crt')]),
+  await assert.rejects(startRelay({ data: path.join(work, 'data-bad2'), args: ['--tls-cert', path.join(work, 'missing.crt')] }),
                        (e) => /missing\.crt: not a readable PEM or DER certificate/.test(e.message));
 });

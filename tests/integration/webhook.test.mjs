@@ -10,16 +10,19 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
-import { startRelay, refusedConfig, request, createTicket, sha256hex, waitFor, metrics, sleep, work } from './harness.mjs';
+import { startRelay, stopAll, refusedRelay, request, createTicket, agentKey, waitFor, metrics, sleep, work } from './harness.mjs';
 
 const oldSecret = 'whsec_' + crypto.randomBytes(32).toString('base64');
 const newSecret = 'whsec_' + crypto.randomBytes(24).toString('base64');
-const agentKey = crypto.randomBytes(32).toString('base64');
-const asAgent = { Authorization: `Bearer ${agentKey}`, 'Content-Type': 'application/json' };
+const agent = agentKey('alice');
+const asAgent = { ...agent.auth, 'Content-Type': 'application/json' };
 const fast = { webhook_backoff_initial_ms: 100, webhook_backoff_max_ms: 400, webhook_poll_ms: 100, webhook_timeout_ms: 3000 };
 
 const cleanups = [];
-after(() => { for (const f of cleanups.reverse()) f(); });
+after(async () => {
+  for (const f of cleanups.reverse()) await f();
+  await stopAll();
+});
 
 // A receiver on 127.0.0.1: `answer(delivery)` gives the status (or null: never answer).
 // Every request is checked with both rotated secrets and recorded.
@@ -52,9 +55,9 @@ async function receiver(answer, tls = null) {
 }
 
 async function relayFor(url, extra = {}) {
-  const relay = await startRelay({ agent_keys: [{ name: 'alice', key_sha256: sha256hex(agentKey) }], webhook_url: url,
-                                   webhook_secrets: [newSecret, oldSecret], ...fast, ...extra });
-  cleanups.push(() => relay.proc.kill('SIGKILL'));
+  const relay = await startRelay({ config: { agent_keys: [agent.entry], webhook_url: url, webhook_secrets: [newSecret, oldSecret],
+                                             ...fast, ...extra } });
+  cleanups.push(() => relay.kill());
   return relay;
 }
 
@@ -219,7 +222,7 @@ test('https:// receivers: delivered when the certificate verifies, refused when 
                             `the untrusted delivery to ${url} dead-lettered`);
     assert.equal(m.lantern_webhook_delivered_total, 0);
     assert.match(bad.output(), says);
-    bad.proc.kill('SIGTERM');
+    await bad.stop();
   }
   assert.equal(rx.deliveries.length, 1, 'a request got through a TLS handshake that should have failed');
 });
@@ -228,15 +231,15 @@ test('the outbox survives SIGKILL: after a restart the same event goes out again
   let up = false;
   const rx = await receiver(() => (up ? 200 : null));
   const dir = path.join(work, `data-crash-${crypto.randomUUID()}`);
-  const first = await startRelay({ webhook_url: rx.url, webhook_secrets: [newSecret, oldSecret], ...fast, webhook_timeout_ms: 30000 }, dir);
+  const first = await startRelay({ config: { webhook_url: rx.url, webhook_secrets: [newSecret, oldSecret], ...fast, webhook_timeout_ms: 30000 },
+                                  data: dir });
   const t = await createTicket(first.port);
   await waitFor(() => rx.hanging.length === 1, 'the delivery in flight');
-  first.proc.kill('SIGKILL');
-  await first.exited;
+  await first.kill();
   const lostId = rx.deliveries[0].headers['webhook-id'];
   up = true;
-  const second = await startRelay({ webhook_url: rx.url, webhook_secrets: [newSecret, oldSecret], ...fast }, dir);
-  cleanups.push(() => second.proc.kill('SIGKILL'));
+  const second = await startRelay({ config: { webhook_url: rx.url, webhook_secrets: [newSecret, oldSecret], ...fast }, data: dir });
+  cleanups.push(() => second.kill());
   await waitFor(() => rx.deliveries.length === 2, 'the delivery again after the restart');
   const again = rx.deliveries[1];
   assert.equal(again.headers['webhook-id'], lostId);
@@ -270,7 +273,7 @@ test('webhook settings are checked at start', async () => {
     [{ webhook_url: 'http://127.0.0.1:9/', webhook_secrets: [oldSecret], webhook_max_attempts: 0 }, /webhook_max_attempts/],
     [{ webhook_retries: 3 }, /unknown option 'webhook_retries'/],
   ]) {
-    const r = await refusedConfig(config);
+    const r = await refusedRelay({ config });
     assert.notEqual(r.code, 0, JSON.stringify(config));
     assert.match(r.output, says);
     assert.ok(!r.output.includes(oldSecret.slice(6)), 'a secret was echoed');
