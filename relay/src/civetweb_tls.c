@@ -169,6 +169,11 @@ static ssize_t lantern_recv(int fd, void* buf, size_t len, int flags) {
 #define mbedtls_pk_parse_keyfile lantern_pk_parse_keyfile
 #define mbedtls_ssl_set_bio lantern_ssl_set_bio
 #define mbedtls_ssl_handshake lantern_ssl_handshake
+/* civetweb's stop flag is a plain volatile int by default: mg_stop() writes it while the master
+ * and worker threads read it, a data race (ThreadSanitizer reports it, and with it everything the
+ * master thread frees after seeing the flag, e.g. the listening sockets the main thread read for
+ * the port). This upstream option makes every read and write of it an atomic operation. */
+#define STOP_FLAG_NEEDS_LOCK 1
 #include "civetweb.c"
 
 /* [SECTION] What the relay's handlers need from a connection beyond civetweb's public API. */
