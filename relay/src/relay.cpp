@@ -511,7 +511,8 @@ Response Relay::create_ticket(Request& req) {
   auto parsed = ticket::parse(req.body, forms_, ctx);
   if (!parsed.ticket) {
     bool shape = false;
-    for (const auto& e : parsed.errors) shape |= e.code == "json" || e.code == "too_large";
+    // Not JSON, too large, or not an object at all (RELAY_API.md: 400 bad_json); field errors are 422.
+    for (const auto& e : parsed.errors) shape |= e.code == "json" || e.code == "too_large" || (e.field.empty() && e.code == "type");
     return error_response(shape ? 400 : 422, shape ? "bad_json" : "invalid_fields",
                           shape ? parsed.errors.front().message.en : "the ticket has fields to fix", fields_json(parsed.errors));
   }
