@@ -102,12 +102,12 @@ export function writeConfig(config = {}) {
 const LISTENING = /listening on (https?):\/\/\S+ \(port (\d+)\)/;
 
 // Spawns the relay. config === null: no --config file at all (only the flags).
-function spawnRelay({ config = {}, data, args = [] }) {
-  const argv = ['--listen', '127.0.0.1:0', '--data', data ?? path.join(work, `data-${crypto.randomUUID()}`), '--bundle', bundle];
+function spawnRelay({ config = {}, data = path.join(work, `data-${crypto.randomUUID()}`), args = [] }) {
+  const argv = ['--listen', '127.0.0.1:0', '--data', data, '--bundle', bundle];
   if (config !== null) argv.push('--config', writeConfig(config));
   argv.push(...args);
   const proc = spawn(relayBin, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const r = { proc, data: argv[3], out: '', err: '' };
+  const r = { proc, data, out: '', err: '' };
   relays.add(r);
   proc.stdout.setEncoding('utf8');
   proc.stderr.setEncoding('utf8');
