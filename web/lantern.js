@@ -194,6 +194,7 @@
   // Calls made before this file arrived: window.Lantern = {q: [['open', {...}], ...]} (see docs/WIDGET.md).
   var early = (w.Lantern && w.Lantern.q) || [];
   w.Lantern = api;
-  if (d.body) mount(); else d.addEventListener('DOMContentLoaded', mount);
+  // After parsing, so the launcher is the body's last child (last in tab order), not before the page.
+  if (d.readyState === 'loading') d.addEventListener('DOMContentLoaded', mount); else mount();
   early.forEach(function (c) { if (api[c[0]]) api[c[0]].apply(null, [].slice.call(c, 1)); });
 })(window, document);
