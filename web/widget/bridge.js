@@ -193,11 +193,31 @@
     var c = document.createElement("canvas");
     c.width = w; c.height = h;
     c.getContext("2d").putImageData(new ImageData(new Uint8ClampedArray(rgba.buffer), w, h), 0, 0);
-    // toBlob writes pixels only: no EXIF, GPS or other metadata survives.
+    // toBlob writes no EXIF or GPS (the canvas has only pixels), but Chromium tags its WebP with
+    // its sRGB ICC profile; webpPixelsOnly drops that, so nothing but pixels leaves the device.
     c.toBlob(function (b) {
       if (!b) return encoded(id, new Uint8Array(0), "", "the browser could not encode the image");
-      b.arrayBuffer().then(function (buf) { encoded(id, new Uint8Array(buf), b.type, ""); });
+      b.arrayBuffer().then(function (buf) { encoded(id, webpPixelsOnly(new Uint8Array(buf)), b.type, ""); });
     }, "image/webp", 0.85);
+  }
+  // An extended WebP (RIFF "VP8X") without its ICCP, EXIF and XMP chunks and their flags; the
+  // pixels are sRGB, WebP's default. Anything else is returned as it is.
+  function webpPixelsOnly(u) {
+    var tag = function (at) { return String.fromCharCode(u[at], u[at + 1], u[at + 2], u[at + 3]); };
+    if (u.length < 30 || tag(0) !== "RIFF" || tag(8) !== "WEBP" || tag(12) !== "VP8X") return u;
+    var dv = new DataView(u.buffer, u.byteOffset, u.byteLength), parts = [], size = 4;
+    for (var at = 12; at + 8 <= u.length;) {
+      var t = tag(at), n = dv.getUint32(at + 4, true), end = Math.min(u.length, at + 8 + n + (n & 1));
+      if (t !== "ICCP" && t !== "EXIF" && t !== "XMP ") { parts.push(u.subarray(at, end)); size += end - at; }
+      at = end;
+    }
+    var out = new Uint8Array(8 + size), o = 12;
+    out.set(u.subarray(0, 4), 0);
+    new DataView(out.buffer).setUint32(4, size, true);
+    out.set(u.subarray(8, 12), 8);
+    parts.forEach(function (p) { out.set(p, o); o += p.length; });
+    out[20] &= ~0x2c;  // VP8X flags: ICC profile 0x20, EXIF 0x08, XMP 0x04
+    return out;
   }
   function encoded(id, bytes, type, error) {
     withBytes(bytes, function (p) {
