@@ -70,6 +70,21 @@ export function pngBlank(width, height) {
   ]);
 }
 
+// A PNG whose header claims width×height (1-bit greyscale) but whose data is 8 rows of 8 pixels:
+// what a hostile file looks like to a decoder that trusts the header.
+export function pngClaiming(width, height) {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 1;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.alloc(8 * 2))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
 // A deterministic pseudo-random generator (xorshift32), so a test's image is the same every run.
 export function rng(seed = 0x9e3779b9) {
   let s = seed >>> 0 || 1;
@@ -166,4 +181,24 @@ export function imageInfo(bytes) {
   if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) return readJpeg(b);
   if (b.length >= 16 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP') return readWebp(b);
   throw new Error(`not a PNG, JPEG or WebP (starts ${b.subarray(0, 12).toString('hex')})`);
+}
+
+// The JPEG with an EXIF block holding only an Orientation tag (1-8; 6 = "rotate 90° clockwise
+// to view", what a phone held upright writes), right after SOI.
+export function withOrientation(jpeg, orientation) {
+  if (jpeg[0] !== 0xff || jpeg[1] !== 0xd8) throw new Error('not a JPEG (no SOI marker)');
+  const tiff = Buffer.alloc(8 + 2 + 12 + 4);
+  tiff.write('II', 0, 'latin1');
+  tiff.writeUInt16LE(42, 2);
+  tiff.writeUInt32LE(8, 4);
+  tiff.writeUInt16LE(1, 8);               // one entry
+  tiff.writeUInt16LE(0x0112, 10);         // Orientation
+  tiff.writeUInt16LE(3, 12);              // SHORT
+  tiff.writeUInt32LE(1, 14);
+  tiff.writeUInt16LE(orientation, 18);
+  const body = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  const head = Buffer.alloc(4);
+  head.writeUInt16BE(0xffe1, 0);
+  head.writeUInt16BE(body.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), head, body, jpeg.subarray(2)]);
 }

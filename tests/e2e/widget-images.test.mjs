@@ -2,13 +2,14 @@
 // device"): the exact body of every POST /v1/attachments is captured in the browser before it
 // reaches the relay (which re-encodes anyway, so only the request shows what left the device).
 // A 4 MB, 4000×3000 phone PNG with EXIF/GPS leaves at most 2,000 px wide, a few hundred KB at
-// most, and without metadata; a pasted image becomes a screenshot through the same path; broken
-// and hostile files get a clear message, are never uploaded, and leave the form usable.
+// most, and without metadata; a pasted image becomes a screenshot through the same path; a JPEG
+// with EXIF Orientation is turned upright; broken and hostile files get a clear message, are never
+// uploaded, and leave the form usable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, typeText, storedTickets, until, armReady, waitReady, valueOf, sleep } from './harness.mjs';
-import { exifSegment, metadataIn } from './exif.mjs';
-import { pngRgb, pngBlank, rng, imageInfo } from './image-format.mjs';
+import { exifSegment, metadataIn, screenshotJpeg } from './exif.mjs';
+import { pngRgb, pngBlank, pngClaiming, rng, imageInfo, withOrientation } from './image-format.mjs';
 
 const FORM = 'Withdrawal not received or stuck';
 const BROKEN = 'This image could not be read; it may be damaged. Please try another screenshot.';
@@ -87,7 +88,7 @@ const describe = (u) => {
   try { return JSON.stringify({ type: u.type, bytes: u.body.length, ...imageInfo(u.body) }); } catch (e) { return `${u.type} ${u.body?.length} bytes: ${e.message}`; }
 };
 
-test('a 4 MB 4000×3000 phone PNG and a pasted screenshot leave the device shrunk to 2,000 px, small, and without metadata', { timeout: 300000 }, async (tc) => {
+test('a 4 MB 4000×3000 phone PNG, a pasted screenshot and a rotated phone JPEG leave the device upright, shrunk to 2,000 px, small, and without metadata', { timeout: 300000 }, async (tc) => {
   const t = await start();
   try {
     const phone = phonePng();
@@ -124,6 +125,13 @@ test('a 4 MB 4000×3000 phone PNG and a pasted screenshot leave the device shrun
     await w.getByRole('img', { name: 'Screenshot 2' }).waitFor({ timeout: 30000 });
     assert.equal(await valueOf(description), '', 'the image was not pasted into the text');
 
+    // A phone photo held upright: 900×600 pixels stored with EXIF Orientation 6 (rotate 90°), so
+    // it must be turned upright on the device and leave as 600×900, without that EXIF block.
+    const rotated = withOrientation(await screenshotJpeg(t.page), 6);
+    assert.ok(imageInfo(rotated).metadata.includes('EXIF (APP1)'));
+    await pick(t, w, { name: 'IMG_2042.jpg', mimeType: 'image/jpeg', buffer: rotated });
+    await w.getByRole('img', { name: 'Screenshot 3' }).waitFor({ timeout: 30000 });
+
     await typeText(t.page, description, 'The withdrawal shows completed but the other exchange has not received it after three hours.');
     assert.equal(uploads.length, 0, 'nothing leaves the device before Submit');
     await w.getByRole('button', { name: 'Review request' }).click();
@@ -134,8 +142,8 @@ test('a 4 MB 4000×3000 phone PNG and a pasted screenshot leave the device shrun
 
     // What left the device: two images, both at most 2,000 px on the longest side, without any
     // metadata block, and the 4 MB PNG as a small fraction of itself.
-    await until(() => uploads.length >= 2, 'two attachment uploads');
-    assert.equal(uploads.length, 2, uploads.map(describe).join('\n'));
+    await until(() => uploads.length >= 3, 'three attachment uploads');
+    assert.equal(uploads.length, 3, uploads.map(describe).join('\n'));
     const sent = uploads.map((u) => ({ ...u, info: imageInfo(u.body) }));
     for (const u of sent) {
       assert.ok(['png', 'jpeg', 'webp'].includes(u.info.format), describe(u));
@@ -151,14 +159,16 @@ test('a 4 MB 4000×3000 phone PNG and a pasted screenshot leave the device shrun
     assert.ok(big.body.length < phone.length / 4, `the 4 MB PNG left as less than a quarter of itself: ${describe(big)} of ${phone.length}`);
     tc.diagnostic(`4000×3000 PNG of ${phone.length} bytes sent as ${big.info.format} ${big.info.width}×${big.info.height}, ` +
                   `${big.body.length} bytes (${(100 * big.body.length / phone.length).toFixed(1)} %)`);
-    const paste = sent.find((u) => u !== big);
-    assert.deepEqual([paste.info.width, paste.info.height], [2000, 533], `the pasted 3000×800 image was sent as 2000×533: ${describe(paste)}`);
+    assert.ok(sent.some((u) => u.info.width === 2000 && u.info.height === 533),
+              `the pasted 3000×800 image was sent as 2000×533: ${sent.map(describe).join('\n')}`);
+    assert.ok(sent.some((u) => u.info.width === 600 && u.info.height === 900),
+              `the 900×600 JPEG with Orientation 6 was sent upright, 600×900: ${sent.map(describe).join('\n')}`);
 
     // And the help desk has both on the ticket.
     const tickets = await storedTickets(t);
     assert.equal(tickets.length, 1);
     assert.equal(tickets[0].id, id);
-    assert.equal(tickets[0].ticket.attachments.length, 2);
+    assert.equal(tickets[0].ticket.attachments.length, 3);
     assert.deepEqual(t.errors, []);
   } finally {
     await t.done();
@@ -176,6 +186,7 @@ test('broken and hostile images get a clear message, are never uploaded, and the
       ['random bytes named .png', { name: 'screenshot.png', mimeType: 'image/png', buffer: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 0xff)) }, BROKEN],
       ['a PNG cut off in its pixel data', { name: 'cut.png', mimeType: 'image/png', buffer: good.subarray(0, Math.floor(good.length / 2)) }, BROKEN],
       ['a JPEG that is only its header', { name: 'IMG_0001.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('ffd8ffe000104a46494600010100000100010000ffdb', 'hex') }, BROKEN],
+      ['a PNG whose header claims 100000×100000 pixels', { name: 'huge.png', mimeType: 'image/png', buffer: pngClaiming(100000, 100000) }, BROKEN],
       ['a 48-megapixel PNG of 6 KB (decompression bomb)', { name: 'bomb.png', mimeType: 'image/png', buffer: pngBlank(8000, 6000) },
         'This image has too many pixels (40 megapixels at most).'],
       ['a text file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') }, 'Please choose a PNG, JPEG or WebP image.'],
