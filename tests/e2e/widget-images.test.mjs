@@ -1,8 +1,8 @@
 // Screenshots on the device, proven by what the widget itself sends (issue 5, "Images on the
 // device"): the exact body of every POST /v1/attachments is captured in the browser before it
 // reaches the relay (which re-encodes anyway, so only the request shows what left the device).
-// A 4 MB, 4000×3000 phone PNG with EXIF/GPS leaves at most 2,000 px wide, a few hundred KB at
-// most, and without metadata; a pasted image becomes a screenshot through the same path; a JPEG
+// A 4 MB, 4000×3000 phone PNG with EXIF/GPS leaves at most 2,000 px on its longest side, a few
+// hundred KB at most, and without metadata; a pasted image becomes a screenshot through the same path; a JPEG
 // with EXIF Orientation is turned upright; broken and hostile files get a clear message, are never
 // uploaded, and leave the form usable.
 import { test } from 'node:test';
@@ -103,8 +103,9 @@ test('a 4 MB 4000×3000 phone PNG, a pasted screenshot and a rotated phone JPEG 
     await pick(t, w, { name: 'Screenshot_20261129-0912.png', mimeType: 'image/png', buffer: phone });
     await w.getByRole('img', { name: 'Screenshot 1' }).waitFor({ timeout: 60000 });
 
-    // Paste: an image on the clipboard, Ctrl+V in the description field. The paste event carries
-    // the image as a File (clipboardData.files), as when a user pastes a screenshot.
+    // Paste: the event a browser fires for Ctrl+V with a screenshot on the clipboard (the image as
+    // a File in clipboardData.files), synthesised at the focused description field; bridge.js's
+    // window-level paste handler must take it (defaultPrevented) and add it as a screenshot.
     const wide = widePng();
     const description = w.getByRole('textbox', { name: 'Describe the problem' });
     await description.click();
