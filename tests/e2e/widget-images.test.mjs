@@ -2,9 +2,9 @@
 // device"): the exact body of every POST /v1/attachments is captured in the browser before it
 // reaches the relay (which re-encodes anyway, so only the request shows what left the device).
 // A 4 MB, 4000×3000 phone PNG with EXIF/GPS leaves at most 2,000 px on its longest side, a few
-// hundred KB at most, and without metadata; a pasted image becomes a screenshot through the same path; a JPEG
-// with EXIF Orientation is turned upright; broken and hostile files get a clear message, are never
-// uploaded, and leave the form usable.
+// hundred KB at most, and without metadata; a pasted image becomes a screenshot through the same
+// path; a JPEG with EXIF Orientation is turned upright; broken and hostile files get a clear
+// message, are never uploaded, and leave the form usable.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, typeText, storedTickets, until, armReady, waitReady, valueOf, sleep } from './harness.mjs';
