@@ -174,8 +174,16 @@
       return imageError(zh ? "请选择 PNG、JPEG 或 WebP 格式的图片。" : "Please choose a PNG, JPEG or WebP image.");
     }
     if (blob.size > MAX_BYTES) return imageError(zh ? "图片太大（最大 20 MB）。" : "This image is too large (20 MB at most).");
-    createImageBitmap(blob, { imageOrientation: "from-image" }).then(function (bmp) {
-      if (bmp.width * bmp.height > MAX_PIXELS) return imageError(zh ? "图片像素太多（最多 4000 万像素）。" : "This image has too many pixels (40 megapixels at most).");
+    var tooMany = zh ? "图片像素太多（最多 4000 万像素）。" : "This image has too many pixels (40 megapixels at most).";
+    // The size comes from the file's header first: a small file claiming a huge image (a
+    // decompression bomb) is refused before the browser decodes and allocates it.
+    blob.arrayBuffer().then(function (buf) {
+      var size = headerSize(new Uint8Array(buf));
+      if (!size) throw new Error("no image header");
+      if (size[0] * size[1] > MAX_PIXELS) return "refused";
+      return createImageBitmap(blob, { imageOrientation: "from-image" });
+    }).then(function (bmp) {
+      if (bmp === "refused" || bmp.width * bmp.height > MAX_PIXELS) return imageError(tooMany);
       var s = Math.min(1, MAX_SIDE / Math.max(bmp.width, bmp.height));
       var w = Math.max(1, Math.round(bmp.width * s)), h = Math.max(1, Math.round(bmp.height * s));
       var c = document.createElement("canvas");
@@ -188,6 +196,30 @@
     }).catch(function () {
       imageError(zh ? "无法读取这张图片，它可能已损坏。请换一张截图。" : "This image could not be read; it may be damaged. Please try another screenshot.");
     });
+  }
+  // [width, height] from a PNG (IHDR), JPEG (SOFn) or WebP (VP8 / VP8L / VP8X) header, else null.
+  function headerSize(u) {
+    var be16 = function (i) { return (u[i] << 8) | u[i + 1]; };
+    var le24 = function (i) { return u[i] | (u[i + 1] << 8) | (u[i + 2] << 16); };
+    var str = function (i) { return String.fromCharCode(u[i], u[i + 1], u[i + 2], u[i + 3]); };
+    if (u.length >= 24 && u[0] === 0x89 && str(1) === "PNG\r" && str(12) === "IHDR") return [be16(16) * 65536 + be16(18), be16(20) * 65536 + be16(22)];
+    if (u.length >= 30 && str(0) === "RIFF" && str(8) === "WEBP") {
+      var t = str(12);
+      if (t === "VP8X") return [le24(24) + 1, le24(27) + 1];
+      if (t === "VP8 ") return [(u[26] | u[27] << 8) & 0x3fff, (u[28] | u[29] << 8) & 0x3fff];
+      if (t === "VP8L") { var b = u[21] | u[22] << 8 | u[23] << 16 | u[24] << 24; return [(b & 0x3fff) + 1, ((b >>> 14) & 0x3fff) + 1]; }
+      return null;
+    }
+    for (var i = u[0] === 0xff && u[1] === 0xd8 ? 2 : u.length; i + 9 < u.length;) {  // JPEG markers
+      var m = u[i + 1];
+      if (u[i] !== 0xff) return null;
+      if (m === 0xff) { i++; continue; }
+      if (m === 0x01 || (m >= 0xd0 && m <= 0xd8)) { i += 2; continue; }
+      if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) return [be16(i + 7), be16(i + 5)];
+      if (m === 0xda || m === 0xd9) return null;
+      i += 2 + be16(i + 2);
+    }
+    return null;
   }
   function encodeImage(id, w, h, rgba) {
     var c = document.createElement("canvas");
