@@ -179,24 +179,39 @@ test('a 4 MB 4000×3000 phone PNG, a pasted screenshot and a rotated phone JPEG 
 test('broken and hostile images get a clear message, are never uploaded, and the form stays usable', { timeout: 300000 }, async () => {
   const t = await start();
   try {
+    // Counts the decodes the widget asks the browser for (createImageBitmap), in every frame.
+    await t.context.addInitScript(() => {
+      const real = window.createImageBitmap;
+      window.__decodes = 0;
+      window.createImageBitmap = function (...args) { window.__decodes += 1; return real.apply(this, args); };
+    });
     const uploads = await captureUploads(t);
     const w = await openForm(t);
+    const frame = t.page.frame({ url: /\/widget\/index\.html/ });
+    const decodes = () => frame.evaluate(() => window.__decodes);
     const alert = w.getByRole('alert');
+    const TOO_MANY = 'This image has too many pixels (40 megapixels at most).';
     const good = pngRgb(640, 400, (y, line) => line.fill(y < 40 ? 30 : 245));
+    const named = (name, mimeType, buffer) => ({ name, mimeType, buffer });
+    // Ordered so that no two cases in a row expect the same message: each message seen is the
+    // answer to its own file. Beyond 40 megapixels (TOO_MANY) the file must be refused from its
+    // header, before the browser decodes and allocates it (`decoded` false).
     const cases = [
-      ['random bytes named .png', { name: 'screenshot.png', mimeType: 'image/png', buffer: Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 0xff)) }, BROKEN],
-      ['a PNG cut off in its pixel data', { name: 'cut.png', mimeType: 'image/png', buffer: good.subarray(0, Math.floor(good.length / 2)) }, BROKEN],
-      ['a JPEG that is only its header', { name: 'IMG_0001.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('ffd8ffe000104a46494600010100000100010000ffdb', 'hex') }, BROKEN],
-      ['a PNG whose header claims 100000×100000 pixels', { name: 'huge.png', mimeType: 'image/png', buffer: pngClaiming(100000, 100000) }, BROKEN],
-      ['a 48-megapixel PNG of 6 KB (decompression bomb)', { name: 'bomb.png', mimeType: 'image/png', buffer: pngBlank(8000, 6000) },
-        'This image has too many pixels (40 megapixels at most).'],
-      ['a text file', { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not an image') }, 'Please choose a PNG, JPEG or WebP image.'],
+      ['random bytes named .png', named('screenshot.png', 'image/png', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) & 0xff))), BROKEN],
+      ['a PNG whose header claims 100000×100000 pixels', named('huge.png', 'image/png', pngClaiming(100000, 100000)), TOO_MANY, false],
+      ['a PNG cut off in its pixel data', named('cut.png', 'image/png', good.subarray(0, Math.floor(good.length / 2))), BROKEN],
+      ['a 48-megapixel PNG of 6 KB', named('bomb.png', 'image/png', pngBlank(8000, 6000)), TOO_MANY, false],
+      ['a JPEG that is only its header', named('IMG_0001.jpg', 'image/jpeg', Buffer.from('ffd8ffe000104a46494600010100000100010000ffdb', 'hex')), BROKEN],
+      ['a 400-megapixel PNG of 48 KB (1.6 GB decoded)', named('bomb2.png', 'image/png', pngBlank(20000, 20000)), TOO_MANY, false],
+      ['a text file', named('notes.txt', 'text/plain', Buffer.from('not an image')), 'Please choose a PNG, JPEG or WebP image.'],
     ];
-    for (const [what, file, message] of cases) {
+    for (const [what, file, message, decoded = true] of cases) {
+      const before = await decodes();
       await pick(t, w, file);
       await until(async () => (await alert.count()) === 1 && (await alert.textContent()) === message,
-                  `the message "${message}" for ${what} (alert: ${await alert.allTextContents()})`, 60000);
+                  `the message "${message}" for ${what} (alert before: ${await alert.allTextContents()})`, 60000);
       assert.equal(await w.getByRole('img', { name: /^Screenshot \d/ }).count(), 0, `no screenshot added for ${what}`);
+      if (!decoded) assert.equal(await decodes(), before, `${what}: refused from its header, never handed to the decoder`);
     }
 
     // Still usable: the form takes text, and a good image after the bad ones is added and clears the message.
