@@ -301,7 +301,7 @@ Response Relay::agent_set_status(Request& req, const AgentKey&, const std::strin
   auto t = store_->get_ticket(id);
   if (!t) return store_error(t.error());
   if (!*t) return error_response(404, "not_found", "no ticket " + id);
-  if (auto st = store_->set_status(id, status, now_ms()); !st) return store_error(st.error());
+  if (auto st = store_->set_status(id, status, now_ms()); !st) return write_failed(st.error());  // disk_full like tickets
   if (forwarder_ && (*t)->status != status) forwarder_->wake();
   return json_response(200, {{"id", id}, {"status", status}, {"previous_status", (*t)->status}});
 }
@@ -321,7 +321,7 @@ Response Relay::agent_add_message(Request& req, const AgentKey& key, const std::
   if (!t) return store_error(t.error());
   if (!*t) return error_response(404, "not_found", "no ticket " + id);
   auto m = store_->add_message(id, "agent:" + key.name, j["body"].get<std::string>(), now_ms());
-  if (!m) return store_error(m.error());
+  if (!m) return write_failed(m.error());
   if (forwarder_) forwarder_->wake();
   return json_response(201, {{"id", m->id}, {"author", m->author}, {"created_at", ticket::format_utc(m->created_ms)}});
 }
