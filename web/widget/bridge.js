@@ -55,8 +55,7 @@
     pending = Math.max(pending, n || 1);
     if (!raf && started) raf = requestAnimationFrame(tick);
   }
-  function tick() {
-    raf = 0;
+  function sizeCanvas() {
     var canvas = document.getElementById("canvas");
     var dpr = window.devicePixelRatio || 1;
     var w = window.innerWidth, h = window.innerHeight;
@@ -64,6 +63,12 @@
       canvas.width = Math.round(w * dpr);
       canvas.height = Math.round(h * dpr);
     }
+  }
+  function tick() {
+    raf = 0;
+    sizeCanvas();
+    var dpr = window.devicePixelRatio || 1;
+    var w = window.innerWidth, h = window.innerHeight;
     var t0 = performance.now();
     if (!readySent) mark("lw:frame-start");
     var more = M._lw_frame(w, h, dpr, window.scrollY);
@@ -75,6 +80,7 @@
       readySent = true;
       mark("lw:ready");
       postToHost({ lantern: 1, type: "ready" });
+      afterReady(fontBytes);
     }
     if (pending > 0) raf = requestAnimationFrame(tick);
     else armTimer();
@@ -468,6 +474,47 @@
     return /^zh/i.test(l) ? "zh-CN" : "en";
   }
 
+  // Everything the start needs is asked for now, while this script runs (index.html preloads the
+  // WebAssembly and the font even earlier), not once lantern-widget.js has loaded: the
+  // WebAssembly compiles (streaming) while the font, the bundle, the key and IndexedDB arrive.
+  function compileWasm() {
+    var url = "lantern-widget.wasm";
+    var fromBytes = function () {
+      return fetchBytes(url).then(function (b) { return WebAssembly.compile(b); });
+    };
+    if (!WebAssembly.compileStreaming) return fromBytes();
+    // Streaming needs the server to say application/wasm; otherwise compile from the bytes.
+    return WebAssembly.compileStreaming(fetch(url)).catch(fromBytes);
+  }
+  var early = {
+    wasm: compileWasm(),
+    store: loadStore(),
+    font: fetchBytes("ui.ttf").catch(function () { return null; }),
+    bundle: fetchBytes(params.get("bundle") || "../kb.bundle"),
+    key: Promise.resolve().then(function () { return loadKey(params.get("key")); })
+  };
+  // Promises that fail before anyone waits on them must not be reported as unhandled.
+  early.wasm.catch(function () {});
+  early.bundle.catch(function () {});
+  early.key.catch(function () {});
+
+  // After the first frame: what the first frame does not need.
+  function afterReady(font) {
+    setTimeout(function () { M._lw_pump(); request(2); }, 0);  // tickets left from an earlier visit
+    setTimeout(function () {
+      // The same font for the mirror, so a caret placed by a click lands where ImGui draws it.
+      if (font) {
+        try { document.fonts.add(new FontFace("Lantern UI", font.buffer.slice(0))); } catch (e) { /* optional */ }
+      }
+      // The offline cache: its install downloads every file of the widget again, so not while
+      // the widget starts.
+      if ("serviceWorker" in navigator && location.protocol !== "file:") {
+        navigator.serviceWorker.register("sw.js").catch(function () { /* no worker: online only */ });
+      }
+    }, 0);
+  }
+  var fontBytes = null;
+
   var LanternBridge = {
     boot: function () {
       mark("lw:boot");
@@ -481,19 +528,15 @@
       var lang = browserLang();
       document.documentElement.lang = lang;
       applyTheme(params.get("accent"), params.get("theme"));
-      if ("serviceWorker" in navigator && location.protocol !== "file:") {
-        navigator.serviceWorker.register("sw.js").catch(function () { /* no worker: online only */ });
-      }
-      var fontP = fetchBytes("ui.ttf").then(function (b) {
-        // The same font for the mirror, so a caret placed by a click lands where ImGui draws it.
-        try { document.fonts.add(new FontFace("Lantern UI", b.buffer.slice(0))); } catch (e) { /* optional */ }
-        return b;
-      }).catch(function () { return null; });
-      var bundleUrl = params.get("bundle") || "../kb.bundle";
-      var bundleP = fetchBytes(bundleUrl);
-      var keyP = loadKey(params.get("key"));
       var moduleP = createLanternWidget({
         canvas: document.getElementById("canvas"),
+        // The module compiled above (early.wasm), instantiated with the runtime's imports.
+        instantiateWasm: function (imports, receive) {
+          early.wasm.then(function (module) {
+            return WebAssembly.instantiate(module, imports).then(function (instance) { receive(instance, module); });
+          }).catch(function (e) { console.error("lantern: the WebAssembly could not start", e); });
+          return {};
+        },
         lw: {
           storageGet: function (k) { return store.has(k) ? store.get(k) : null; },
           storagePut: function (k, v) { store.set(k, v); dbWrite(function (os) { os.put(v, k); }); return true; },
@@ -508,19 +551,22 @@
         }
       });
       moduleP.then(function () { mark("lw:wasm-ready"); });
-      Promise.all([moduleP, loadStore(), fontP]).then(function (r) {
+      Promise.all([moduleP, early.store, early.font]).then(function (r) {
         mark("lw:start");
         M = r[0];
-        var font = r[2];
+        var font = fontBytes = r[2];
         var cfg = { relay: params.get("relay") || "", lang: lang, accent: params.get("accent") || "", theme: params.get("theme") || "" };
         var ok = withString(JSON.stringify(cfg), function (p) { return M._lw_start(p); });
         if (ok < 0) { document.body.textContent = "This browser cannot show the help widget (WebGL 2 is unavailable)."; return; }
         if (font) withBytes(font, function (p) { M._lw_load_font(p, font.length); });
+        // The GPU compiles its pipeline while the bundle is checked below (an invisible frame).
+        sizeCanvas();
+        M._lw_warm_up(window.innerWidth, window.innerHeight, window.devicePixelRatio || 1);
         mark("lw:started");
         started = true;
         installInput();
         request(2);
-        return Promise.all([bundleP, keyP]).then(function (bk) {
+        return Promise.all([early.bundle, early.key]).then(function (bk) {
           mark("lw:bundle-fetched");
           var bytes = bk[0], pem = bk[1];
           withBytes(bytes, function (p) {

@@ -8,6 +8,7 @@
 #include <emscripten/html5.h>
 #include <GLES3/gl3.h>
 
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "app.h"
 #include "imgui.h"
 #include "imgui_impl_opengl3.h"
+#include "imgui_internal.h"  // ImTextCharFromUtf8
 
 using namespace lantern;
 using namespace lantern::widget;
@@ -188,20 +190,77 @@ struct MouseEvent {
   int buttons;
 };
 
+// The glyphs in the font atlas. Rasterising all ~2,700 glyphs of ui.ttf is the largest single
+// step of a cold start, so the atlas grows in stages: Latin and punctuation for the GPU warm-up
+// (lw_warm_up) and the loading screen; then also every character of the bundle's UI strings, article titles
+// and category names (all that Home can show with an empty search box, in every language), for
+// the first frame; then the whole font, on the frame after the first Home frame, and before any
+// frame that may show other text (see needs_full_atlas). No frame ever draws a character of the
+// bundle or the UI as '?'.
+enum class Atlas { none, basic, first_screen, full };
+
 struct Widget {
   WebPlatform platform;
   std::unique_ptr<App> app;
   std::vector<unsigned char> font;
   float font_dpr = 0;
+  Atlas atlas = Atlas::none;
+  Atlas atlas_wanted = Atlas::basic;
+  ImVector<ImWchar> ranges;  // the atlas keeps a pointer to its ranges
+  bool home_drawn = false;   // a frame of Home (or of the error screen) was drawn
+  bool input_seen = false;   // the user acted (mirror, Escape, image): text may change this frame
   double last_ms = 0;
   std::string last_tree;
   std::deque<MouseEvent> mouse;  // ImGui 1.86 has no input queue: one button change per frame
   float wheel = 0;
-  bool gl_ready = false;
+  bool gl_ready = false;  // ImGui's device objects (shaders, atlas texture) exist
 };
 Widget* g = nullptr;
 
-void build_fonts(float dpr) {
+// Every string value of a JSON document (the UI strings), into the glyph builder.
+void add_json_text(ImFontGlyphRangesBuilder& b, const nlohmann::json& j) {
+  if (j.is_string()) {
+    b.AddText(j.get_ref<const std::string&>().c_str());
+  } else if (j.is_object() || j.is_array()) {
+    for (const auto& v : j) add_json_text(b, v);
+  }
+}
+
+// The glyph ranges of an atlas stage, into g->ranges.
+void glyph_ranges(Atlas stage) {
+  // Everything ui.ttf has below the CJK ideographs (Latin, punctuation, symbols, CJK punctuation)
+  // and the full-width forms: a few hundred glyphs. stb_truetype skips what the font lacks.
+  static const ImWchar basic[] = {0x0020, 0x33FF, 0xFF00, 0xFFEF, 0};
+  ImFontGlyphRangesBuilder b;
+  b.AddRanges(basic);
+  if (stage == Atlas::first_screen && g->app->screen() != Screen::loading && g->app->screen() != Screen::error) {
+    const kb::Bundle& bundle = g->app->bundle();
+    auto uist = bundle.section_json(kb::tag("UIST"));
+    add_json_text(b, nlohmann::json::parse(uist.begin(), uist.end(), nullptr, false));
+    for (std::uint32_t i = 0; i < bundle.article_count(); ++i) {
+      auto a = bundle.article(i);
+      b.AddText(a.title.data(), a.title.data() + a.title.size());
+      b.AddText(a.category.data(), a.category.data() + a.category.size());
+    }
+  }
+  g->ranges.clear();
+  if (stage == Atlas::full) {
+    for (const ImWchar* r = ImGui::GetIO().Fonts->GetGlyphRangesChineseFull(); *r; ++r) g->ranges.push_back(*r);
+    g->ranges.push_back(0);
+  } else {
+    b.BuildRanges(&g->ranges);
+  }
+}
+
+// Frames that may show text beyond Home's (another screen, search results with snippets, an error
+// message, anything after user input) need the whole font.
+bool needs_full_atlas() {
+  if (g->home_drawn || g->input_seen) return true;
+  Screen s = g->app->screen();
+  return !(s == Screen::loading || (s == Screen::home && g->app->query().empty()));
+}
+
+void build_fonts(float dpr, Atlas stage) {
   ImGuiIO& io = ImGui::GetIO();
   if (g->gl_ready) ImGui_ImplOpenGL3_DestroyFontsTexture();
   io.Fonts->Clear();
@@ -209,7 +268,9 @@ void build_fonts(float dpr) {
   fc.OversampleH = fc.OversampleV = 1;
   fc.PixelSnapH = true;
   fc.FontDataOwnedByAtlas = false;  // g->font keeps the bytes
-  if (g->font.empty() || !io.Fonts->AddFontFromMemoryTTF(g->font.data(), int(g->font.size()), 16.f * dpr, &fc, io.Fonts->GetGlyphRangesChineseFull())) {
+  glyph_ranges(stage);
+  g->atlas = stage;
+  if (g->font.empty() || !io.Fonts->AddFontFromMemoryTTF(g->font.data(), int(g->font.size()), 16.f * dpr, &fc, g->ranges.Data)) {
     ImFontConfig def;
     def.SizePixels = 13.f * dpr;
     io.Fonts->AddFontDefault(&def);
@@ -218,6 +279,52 @@ void build_fonts(float dpr) {
   io.FontGlobalScale = 1.f / dpr;
   g->font_dpr = dpr;
   if (g->gl_ready) ImGui_ImplOpenGL3_CreateFontsTexture();
+}
+
+// Builds the atlas this frame needs (a larger stage, or the same stage at a new pixel ratio).
+void ensure_fonts(float dpr) {
+  if (g->app->screen() != Screen::loading && g->atlas_wanted < Atlas::first_screen) g->atlas_wanted = Atlas::first_screen;
+  if (g->atlas_wanted < Atlas::full && needs_full_atlas()) g->atlas_wanted = Atlas::full;
+  if (g->font.empty()) g->atlas_wanted = Atlas::full;  // ImGui's default font: one small stage
+  if (dpr == g->font_dpr && g->atlas >= g->atlas_wanted) return;
+  static const char* const start[] = {"", "lw:atlas-basic-start", "lw:atlas-first-start", "lw:atlas-full-start"};
+  static const char* const end[] = {"", "lw:atlas-basic-end", "lw:atlas-first-end", "lw:atlas-full-end"};
+  Atlas stage = std::max(g->atlas, g->atlas_wanted);
+  lwjs_mark(start[int(stage)]);
+  build_fonts(dpr, stage);
+  lwjs_mark(end[int(stage)]);
+}
+
+// One ImGui frame of the app, rendered.
+void draw(float w, float h, float dpr, float scroll_y) {
+  ImGui_ImplOpenGL3_NewFrame();  // the first call compiles the shaders and uploads the atlas
+  g->gl_ready = true;
+  ImGui::NewFrame();
+  g->app->frame(scroll_y, w, h);
+  ImGui::Render();
+  glViewport(0, 0, int(w * dpr), int(h * dpr));
+  bool dark = g->app->theme == "dark";
+  glClearColor(dark ? 0.11f : 1.f, dark ? 0.12f : 1.f, dark ? 0.14f : 1.f, 1.f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+// Whether the atlas has every non-ASCII character of this UTF-8 text. (A character that ui.ttf
+// lacks altogether also says no: the whole font is loaded once, and it is drawn as '?' as before.)
+bool glyphs_present(const std::string& text) {
+  ImFont* font = ImGui::GetIO().Fonts->Fonts.empty() ? nullptr : ImGui::GetIO().Fonts->Fonts[0];
+  if (!font) return true;
+  const char* p = text.c_str();
+  const char* end = p + text.size();
+  while (p < end) {
+    unsigned int c = 0;
+    int n = ImTextCharFromUtf8(&c, p, end);
+    if (n <= 0) break;
+    p += n;
+    if (c < 0x80 || c > IM_UNICODE_CODEPOINT_MAX) continue;
+    if (!font->FindGlyphNoFallback(ImWchar(c))) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -263,7 +370,6 @@ EMSCRIPTEN_KEEPALIVE int lw_start(const char* config_json) {
   // no clipboard or key events of its own on the web.
   install_hooks(&g->app->a11y());
   ImGui_ImplOpenGL3_Init("#version 300 es");
-  g->gl_ready = true;
   return 1;
 }
 
@@ -272,6 +378,33 @@ EMSCRIPTEN_KEEPALIVE void lw_load_font(const std::uint8_t* data, int size) {
   if (!g) return;
   g->font.assign(data, data + size);
   g->font_dpr = 0;  // rebuilt on the next frame
+}
+
+// Starts the GPU's share of the first frame early: compiles ImGui's shaders, uploads a small atlas
+// (Latin and punctuation) and draws one frame of nothing but the background colour with one
+// transparent triangle, so the GPU process compiles its pipeline while the main thread verifies
+// and opens the bundle. Call after lw_start and lw_load_font; w, h in CSS pixels.
+EMSCRIPTEN_KEEPALIVE void lw_warm_up(float w, float h, float dpr) {
+  if (!g) return;
+  if (dpr <= 0) dpr = 1;
+  lwjs_mark("lw:warm-up-start");
+  ensure_fonts(dpr);
+  ImGuiIO& io = ImGui::GetIO();
+  io.DisplaySize = ImVec2(w, h);
+  io.DisplayFramebufferScale = ImVec2(dpr, dpr);
+  io.DeltaTime = 1.f / 60.f;
+  ImGui_ImplOpenGL3_NewFrame();  // compiles the shaders, uploads the atlas
+  g->gl_ready = true;
+  ImGui::NewFrame();
+  ImGui::GetBackgroundDrawList()->AddTriangleFilled(ImVec2(0, 0), ImVec2(1, 0), ImVec2(0, 1), IM_COL32(0, 0, 0, 0));
+  ImGui::Render();
+  glViewport(0, 0, int(w * dpr), int(h * dpr));
+  bool dark = g->app->theme == "dark";
+  glClearColor(dark ? 0.11f : 1.f, dark ? 0.12f : 1.f, dark ? 0.14f : 1.f, 1.f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  glFlush();  // hand the work to the GPU process now, not at the end of the task
+  lwjs_mark("lw:warm-up-end");
 }
 
 // Verifies and opens the bundle (copied). Returns "" or the error message (valid until the next call).
@@ -284,9 +417,9 @@ EMSCRIPTEN_KEEPALIVE const char* lw_open_bundle(const std::uint8_t* data, int si
   if (!st) {
     err = st.error().message;
     g->app->show_error(err);
-  } else {
-    g->app->pump();  // tickets left from an earlier visit
   }
+  // Tickets left from an earlier visit are sent once the first frame is up (bridge.js calls
+  // lw_pump after 'ready'), not before it.
   lwjs_mark("lw:bundle-open-end");
   return err.c_str();
 }
@@ -301,11 +434,7 @@ EMSCRIPTEN_KEEPALIVE int lw_frame(float w, float h, float dpr, float scroll_y) {
   if (!g) return 0;
   ImGuiIO& io = ImGui::GetIO();
   if (dpr <= 0) dpr = 1;
-  if (dpr != g->font_dpr) {
-    lwjs_mark("lw:atlas-start");
-    build_fonts(dpr);
-    lwjs_mark("lw:atlas-end");
-  }
+  ensure_fonts(dpr);
   io.DisplaySize = ImVec2(w, h);
   io.DisplayFramebufferScale = ImVec2(dpr, dpr);
   double now = lwjs_now();
@@ -326,22 +455,23 @@ EMSCRIPTEN_KEEPALIVE int lw_frame(float w, float h, float dpr, float scroll_y) {
   io.MouseWheel = g->wheel;
   g->wheel = 0;
 
-  ImGui_ImplOpenGL3_NewFrame();
-  ImGui::NewFrame();
-  g->app->frame(scroll_y, w, h);
-  ImGui::Render();
-  glViewport(0, 0, int(w * dpr), int(h * dpr));
-  bool dark = g->app->theme == "dark";
-  glClearColor(dark ? 0.11f : 1.f, dark ? 0.12f : 1.f, dark ? 0.14f : 1.f, 1.f);
-  glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-
+  draw(w, h, dpr, scroll_y);
   std::string tree = g->app->a11y().to_json();
+  // Safety net for the staged atlas: text the partial atlas lacks (which ImGui would draw as '?')
+  // gets the whole font and the frame drawn again, before anyone sees it.
+  if (g->atlas < Atlas::full && !glyphs_present(tree)) {
+    std::printf("lantern: text outside the first-screen glyphs; loading the whole font now\n");
+    g->atlas_wanted = Atlas::full;
+    ensure_fonts(dpr);
+    draw(w, h, dpr, scroll_y);
+    tree = g->app->a11y().to_json();
+  }
   if (tree != g->last_tree) {
     g->last_tree = std::move(tree);
     lwjs_publish_a11y(g->last_tree.c_str());
     g->app->want_frames(1);  // the layout may still settle
   }
+  if (g->app->screen() != Screen::loading) g->home_drawn = true;  // the next frame gets the whole font
   if (g->app->frames_wanted > 0) --g->app->frames_wanted;
   return std::max(g->app->frames_wanted, g->mouse.empty() ? 0 : 1);
 }
@@ -379,10 +509,13 @@ EMSCRIPTEN_KEEPALIVE void lw_a11y(unsigned id, int kind, const char* value, int 
   a.sel_start = sel_start;
   a.sel_end = sel_end;
   g->app->act(std::move(a));
+  g->input_seen = true;
   g->app->want_frames(2);
 }
 EMSCRIPTEN_KEEPALIVE void lw_escape() {
-  if (g) g->app->back();
+  if (!g) return;
+  g->input_seen = true;
+  g->app->back();
 }
 
 EMSCRIPTEN_KEEPALIVE void lw_host_message(const char* json) {
@@ -410,6 +543,7 @@ EMSCRIPTEN_KEEPALIVE void lw_image(int w, int h, const std::uint8_t* rgba, const
     img.height = std::uint32_t(h);
     img.rgba.assign(rgba, rgba + std::size_t(w) * std::size_t(h) * 4);
   }
+  g->input_seen = true;
   g->platform.image(std::move(img), *g->app);
   g->app->want_frames(3);
 }
