@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startRelay, stopAll, request, postTicket, ticket, key, work } from './harness.mjs';
+import { startRelay, stopAll, request, postTicket, ticket, key, work, src, agentKey, sha256hex } from './harness.mjs';
 
 const disk = path.join(work, 'disk');
 fs.mkdirSync(disk);
@@ -84,4 +84,54 @@ test('a full disk gives 503 disk_full, never an unstored 201, and recovers when 
   await relay.stop();
   relay = await startRelay({ data, config: { threads: 8 } });
   for (const a of acked) assert.equal((await get(relay.port, a.ans)).status, 200, `ticket ${a.ans.id} lost over a restart`);
+});
+
+// Uploads on the same full disk (relay/src/attachment_files.cpp): the image's file cannot be
+// written, so 503 disk_full like a ticket, no temp or partial file left, the image stored before
+// still there (and answered, as nothing has to be written for it), and the upload goes in once
+// space returns.
+test('an upload on a full disk gives 503 disk_full, leaves no file behind, and goes in when space returns', async () => {
+  const agent = agentKey('ops');
+  await relay?.stop();
+  relay = await startRelay({ data, config: { threads: 8, agent_keys: [agent.entry] } });
+  const upload = (img) => request(relay.port, 'POST', '/v1/attachments', { body: img, headers: { 'Content-Type': 'image/png' } });
+  const [stored, refused] = ['alpha.png', 'gradient.png'].map((f) => fs.readFileSync(path.join(src, 'tests/fuzz/corpus/image', f)));
+  const before = await upload(stored);
+  assert.equal(before.status, 201, before.text);
+
+  // Fill the disk to its last block.
+  const filler2 = path.join(disk, 'filler2');
+  const fd = fs.openSync(filler2, 'w');
+  for (const size of [65536, 4096, 512, 1]) {
+    const buf = Buffer.alloc(size, 1);
+    try { for (;;) fs.writeSync(fd, buf); } catch (e) { if (e.code !== 'ENOSPC') throw e; }
+  }
+  fs.closeSync(fd);
+  const folder = path.join(data, 'attachments');
+  const files = fs.readdirSync(folder).sort();
+
+  const full = await upload(refused);
+  assert.equal(full.status, 503, full.text);
+  assert.equal(full.json.error.code, 'disk_full', full.text);
+  assert.match(full.json.error.message, /disk is full/);
+  assert.ok(Number(full.headers['retry-after']) > 0);
+  assert.deepEqual(fs.readdirSync(folder).sort(), files, 'a temp or partial file was left behind');
+  const h = await request(relay.port, 'GET', '/healthz');
+  assert.equal(h.status, 503);
+  assert.equal(h.json.error.code, 'disk_full');
+  // What was stored before is untouched, and the same image again is answered without a write.
+  const again = await upload(stored);
+  assert.equal(again.status, 201, again.text);
+  assert.equal(again.json.id, before.json.id);
+  const read = await request(relay.port, 'GET', `/v1/agent/attachments/${before.json.id}`, { headers: agent.auth });
+  assert.equal(read.status, 200, read.text);
+  assert.equal(sha256hex(read.bytes), before.json.sha256);
+
+  // Space returns: the refused image goes in.
+  fs.unlinkSync(filler2);
+  assert.equal((await request(relay.port, 'GET', '/healthz')).status, 200);
+  const after = await upload(refused);
+  assert.equal(after.status, 201, after.text);
+  assert.equal((await request(relay.port, 'GET', `/v1/agent/attachments/${after.json.id}`, { headers: agent.auth })).status, 200);
+  assert.deepEqual(fs.readdirSync(folder).filter((n) => n.endsWith('.tmp')), []);
 });
