@@ -295,6 +295,15 @@ void ensure_fonts(float dpr) {
   lwjs_mark(end[int(stage)]);
 }
 
+// Clears to the theme's background and draws ImGui's render data.
+void present(float w, float h, float dpr) {
+  glViewport(0, 0, int(w * dpr), int(h * dpr));
+  bool dark = g->app->theme == "dark";
+  glClearColor(dark ? 0.11f : 1.f, dark ? 0.12f : 1.f, dark ? 0.14f : 1.f, 1.f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
 // One ImGui frame of the app, rendered.
 void draw(float w, float h, float dpr, float scroll_y) {
   ImGui_ImplOpenGL3_NewFrame();  // the first call compiles the shaders and uploads the atlas
@@ -302,11 +311,7 @@ void draw(float w, float h, float dpr, float scroll_y) {
   ImGui::NewFrame();
   g->app->frame(scroll_y, w, h);
   ImGui::Render();
-  glViewport(0, 0, int(w * dpr), int(h * dpr));
-  bool dark = g->app->theme == "dark";
-  glClearColor(dark ? 0.11f : 1.f, dark ? 0.12f : 1.f, dark ? 0.14f : 1.f, 1.f);
-  glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  present(w, h, dpr);
 }
 
 // Whether the atlas has every non-ASCII character of this UTF-8 text. (A character that ui.ttf
@@ -398,11 +403,7 @@ EMSCRIPTEN_KEEPALIVE void lw_warm_up(float w, float h, float dpr) {
   ImGui::NewFrame();
   ImGui::GetBackgroundDrawList()->AddTriangleFilled(ImVec2(0, 0), ImVec2(1, 0), ImVec2(0, 1), IM_COL32(0, 0, 0, 0));
   ImGui::Render();
-  glViewport(0, 0, int(w * dpr), int(h * dpr));
-  bool dark = g->app->theme == "dark";
-  glClearColor(dark ? 0.11f : 1.f, dark ? 0.12f : 1.f, dark ? 0.14f : 1.f, 1.f);
-  glClear(GL_COLOR_BUFFER_BIT);
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  present(w, h, dpr);
   glFlush();  // hand the work to the GPU process now, not at the end of the task
   lwjs_mark("lw:warm-up-end");
 }

@@ -9,17 +9,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../../..');
-process.env.LANTERN_RELAY ||= path.join(root, 'build/native/relay/lantern-relay');
-process.env.LANTERN_KB ||= path.join(root, 'build/native/kb-bundle/lantern-kb');
-process.env.LANTERN_SRC ||= root;
-process.env.LANTERN_DIST ||= path.join(root, 'dist/web');
-const { makeSite, startRelay, launch, sleep } = await import('../../e2e/harness.mjs');
-
-const arg = (k, d) => { const i = process.argv.indexOf(k); return i > 0 ? process.argv[i + 1] : d; };
+const { harness, arg } = await import('./setup.mjs');
+const { makeSite, startRelay, launch, sleep } = harness;
 const RUNS = Number(arg('--runs', 10));
 const IDLE_S = Number(arg('--idle', 10));
 // --startup: only the sizes and the cold/warm opens with their breakdown (quicker, for iterating).

@@ -4,17 +4,9 @@
 //
 //   cd tests/e2e && npm ci && cd ../bench/widget && node trace.mjs [--out trace.json]
 import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../../..');
-process.env.LANTERN_RELAY ||= path.join(root, 'build/native/relay/lantern-relay');
-process.env.LANTERN_KB ||= path.join(root, 'build/native/kb-bundle/lantern-kb');
-process.env.LANTERN_SRC ||= root;
-process.env.LANTERN_DIST ||= path.join(root, 'dist/web');
-const { makeSite, startRelay, launch, sleep } = await import('../../e2e/harness.mjs');
-const arg = (k, d) => { const i = process.argv.indexOf(k); return i > 0 ? process.argv[i + 1] : d; };
+const { harness, arg } = await import('./setup.mjs');
+const { makeSite, startRelay, launch, sleep } = harness;
 
 // Per step between consecutive User Timing marks: wall time, and the CPU time of the renderer's
 // main thread (trace events carry thread CPU time, "tdur"): on a loaded machine the wall time
