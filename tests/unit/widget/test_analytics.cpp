@@ -149,17 +149,7 @@ TEST_CASE("widget analytics: a filed ticket ends its flow after the relay's 201,
   CHECK(app.analytics_events().queued() == 0);
   app.back();
   app.set_query("");
-  REQUIRE(app.choose_form("withdrawal-not-received"));
-  for (const auto& f : app.form()->fields) {
-    if (app.visible(f) && f.required && f.type == forms::FieldType::choice) app.set_field(f.id, f.options.front().value);
-  }
-  app.set_field("coin", "USDT");
-  app.set_field("chain", "TRC20");
-  app.set_field("txid", "c3b9e5d2a17f48e6b0d4f1a9e2c7b5380d6f4a1e9c2b7d5f3a8e1c6b9d4f2a70");
-  app.set_field("address", "TJRabPrwbZy45sbavfcjinPJC18kjpRTv8");
-  app.set_field("amount", "1250.5");
-  app.set_field("time", "2025-11-28 13:30");
-  app.set_field("description", "The withdrawal shows completed but it has not arrived.");
+  fill_form(app);
   REQUIRE(app.to_review());
   app.submit();
   REQUIRE(p.sent.size() == 1);
