@@ -81,8 +81,7 @@ std::string base64_decode(std::string_view in) {
 }
 
 App::App(Platform& platform, Config config) : platform_(platform), config_(std::move(config)) {
-  outbox_clock_ = std::make_unique<SkewClock>(platform_.clock());
-  outbox_ = std::make_unique<ticket::Outbox>(platform_.storage(), *outbox_clock_, platform_.random());
+  outbox_ = std::make_unique<ticket::Outbox>(platform_.storage(), platform_.clock(), platform_.random());
   analytics_ = std::make_unique<Analytics>(platform_, config_.relay);
   if (auto saved = platform_.storage().get("settings/analytics"); saved && *saved && **saved == "0") analytics = false;
   analytics_->set_enabled(analytics);
@@ -635,19 +634,15 @@ void App::pump_staged(bool retry_now) {
 void App::pump_outbox(bool retry_now) {
   if (config_.relay.empty()) return;
   if (retry_now) {
-    // The network is back: whatever waits for its back-off is due now. Entries with an attempt
-    // still in flight are not counted (they would be handed out a second time).
-    std::optional<std::int64_t> next;
+    // The network is back: every ticket waiting for its back-off is due now. Entries with an
+    // attempt still in flight are left alone (they would be handed out a second time).
     if (auto es = outbox_->entries()) {
       for (const auto& e : *es) {
-        if (e.state != ticket::EntryState::pending || in_flight_.count("outbox/" + e.key)) continue;
-        if (!next || e.next_attempt_ms < *next) next = e.next_attempt_ms;
+        if (e.state == ticket::EntryState::pending && !in_flight_.count("outbox/" + e.key)) (void)outbox_->make_due(e.key);
       }
     }
-    if (next) outbox_clock_->skew = std::max<std::int64_t>(0, *next - platform_.clock().now_ms());
   }
   auto due = outbox_->take_due();
-  outbox_clock_->skew = 0;
   if (!due) return;
   for (const auto& e : *due) {
     HttpRequest req;

@@ -184,18 +184,6 @@ class App {
   void screen_changed();  // analytics: leaving Home ends a search, leaving the form a contact flow
   void pump_staged(bool now);
   void pump_outbox(bool now);
-  // The outbox's clock: the platform's, moved forward while the network has just come back so
-  // that whatever waits for its back-off is handed out at once (the Outbox has no "retry now").
-  class SkewClock final : public Clock {
-   public:
-    explicit SkewClock(Clock& base) : base_(base) {}
-    std::int64_t now_ms() override { return base_.now_ms() + skew; }
-    std::int64_t skew = 0;
-
-   private:
-    Clock& base_;
-  };
-  std::unique_ptr<SkewClock> outbox_clock_;
   void load_receipts();
   forms::CheckContext context() const;
   std::string ticket_json_for(const std::string& staged_json, std::string& error);

@@ -63,6 +63,9 @@ class Outbox {
   Status report(std::string_view key, const Delivery& delivery);
   // The user removes a rejected (or unwanted) entry.
   Status discard(std::string_view key);
+  // The network is back: this pending entry is due now instead of after its back-off. Only for
+  // an entry with no attempt in flight (the caller knows; the outbox does not), or it is sent twice.
+  Status make_due(std::string_view key);
   // When take_due() will next have something (ms since epoch), or nullopt if nothing is pending.
   Result<std::optional<std::int64_t>> next_due();
   // The relay's answer for an accepted ticket.

@@ -181,6 +181,17 @@ Status Outbox::report(std::string_view key, const Delivery& d) {
 
 Status Outbox::discard(std::string_view key) { return storage_.remove(kEntryPrefix + std::string(key)); }
 
+Status Outbox::make_due(std::string_view key) {
+  auto loaded = load(key);
+  if (!loaded) return loaded.error();
+  if (!*loaded || (*loaded)->state != EntryState::pending) return ok_status();
+  const std::int64_t now = clock_.now_ms();
+  if ((*loaded)->next_attempt_ms <= now) return ok_status();
+  OutboxEntry e = std::move(**loaded);
+  e.next_attempt_ms = now;
+  return save(e);
+}
+
 Result<std::optional<std::int64_t>> Outbox::next_due() {
   auto all = entries();
   if (!all) return all.error();

@@ -132,6 +132,27 @@ TEST_CASE("outbox: a rejected ticket stays for the user, is not retried, and can
   CHECK(box.entries()->empty());
 }
 
+TEST_CASE("outbox: make_due ends a back-off at once; rejected and unknown entries stay as they are") {
+  auto storage = make_memory_storage();
+  FakeClock clock;
+  FakeRandom random;
+  Outbox box(*storage, clock, random);
+  REQUIRE(box.enqueue("dddddddddddddddddddd", "{}").ok());
+  REQUIRE(box.enqueue("eeeeeeeeeeeeeeeeeeee", "{}").ok());
+  REQUIRE(box.take_due()->size() == 2);
+  REQUIRE(box.report("dddddddddddddddddddd", retry()).ok());
+  REQUIRE(box.report("eeeeeeeeeeeeeeeeeeee", {classify_http(422), 422, "", "bad", 0}).ok());
+  CHECK(box.take_due()->empty());  // in its back-off
+  REQUIRE(box.make_due("dddddddddddddddddddd").ok());
+  REQUIRE(box.make_due("eeeeeeeeeeeeeeeeeeee").ok());
+  REQUIRE(box.make_due("ffffffffffffffffffff").ok());  // gone (accepted meanwhile): nothing to do
+  auto due = box.take_due();
+  REQUIRE(due->size() == 1);
+  CHECK(due->at(0).key == "dddddddddddddddddddd");
+  CHECK(due->at(0).attempts == 1);  // the back-off ended, the attempt count stays
+  CHECK(box.entries()->at(1).state == EntryState::rejected);
+}
+
 TEST_CASE("outbox: HTTP answers map to accept, retry or reject") {
   CHECK(classify_http(201) == Delivery::Outcome::accepted);
   CHECK(classify_http(0) == Delivery::Outcome::retry);

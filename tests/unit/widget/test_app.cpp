@@ -166,6 +166,32 @@ TEST_CASE("widget app: offline, the ticket waits; when the network returns it is
   CHECK(p.sent.empty());
 }
 
+TEST_CASE("widget app: when the network returns every waiting ticket is sent, whatever its back-off") {
+  FakePlatform p;
+  App app(p, with_relay());
+  REQUIRE(app.open_bundle(testing::shipped_bundle(), ""));
+  // The first ticket fails twice (a long back-off), the second once (a short one).
+  fill_withdrawal(app);
+  REQUIRE(app.to_review());
+  app.submit();
+  REQUIRE(p.sent.size() == 1);
+  p.answer(0);
+  app.on_online();
+  REQUIRE(p.sent.size() == 1);
+  p.answer(0);
+  fill_withdrawal(app);
+  app.set_field("txid", "9f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");
+  REQUIRE(app.to_review());
+  app.submit();
+  REQUIRE(p.sent.size() == 1);
+  p.answer(0);
+  REQUIRE(app.pending_count() == 2);
+  app.pump();
+  CHECK(p.sent.empty());  // both are in their back-off
+  app.on_online();
+  CHECK(p.sent.size() == 2);  // not only the one whose back-off ends first
+}
+
 TEST_CASE("widget app: screenshots upload first, redacted, and the ticket names the relay's ids") {
   FakePlatform p;
   App app(p, with_relay());
