@@ -30,7 +30,8 @@ const char* kUsage = R"(lantern-relay: receives support tickets, checks them, st
   --bench-noop       enable POST /v1/bench/noop, the load benchmark's no-op baseline (off by default)
   --config FILE      JSON with any option below; command-line flags win
                      (and listen, data, store, bundle, public_key, web, tls_cert, tls_key, bench_noop):
-                     server:    threads, request_timeout_ms, store_connections, trusted_proxies
+                     server:    threads, request_timeout_ms, store_connections, trusted_proxies,
+                                metrics_allow (who may read /metrics; default loopback only)
                      limits:    max_ticket_bytes, max_message_bytes, max_attachment_bytes,
                                 ticket_rate_per_ip, ticket_burst_per_ip, request_rate_per_ip,
                                 request_burst_per_ip, ticket_rate_per_user, ticket_burst_per_user

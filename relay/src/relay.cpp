@@ -202,13 +202,14 @@ Result<Config> load_config(const std::string& path, Config c) {
     else if (k == "bench_noop") {
       if (!it->is_boolean()) return bad("true or false");
       c.bench_noop = it->get<bool>();
-    } else if (k == "trusted_proxies") {
+    } else if (k == "trusted_proxies" || k == "metrics_allow") {
       if (!it->is_array()) return bad("a list of IP addresses or CIDR blocks");
-      c.trusted_proxies.clear();
+      auto& list = k == "trusted_proxies" ? c.trusted_proxies : c.metrics_allow;
+      list.clear();
       for (const auto& o : *it) {
         if (!o.is_string()) return bad("a list of IP addresses or CIDR blocks");
-        if (auto r = parse_ip_range(o.get<std::string>()); !r) return make_error(ErrorCode::parse_error, path + ": trusted_proxies: " + r.error().message);
-        c.trusted_proxies.push_back(o.get<std::string>());
+        if (auto r = parse_ip_range(o.get<std::string>()); !r) return make_error(ErrorCode::parse_error, path + ": " + k + ": " + r.error().message);
+        list.push_back(o.get<std::string>());
       }
     }
     else if (k == "max_ticket_bytes") st = num(c.max_ticket_bytes, 1024, 16 << 20);
@@ -251,6 +252,11 @@ Result<std::unique_ptr<Relay>> Relay::create(Config config) {
     auto range = parse_ip_range(p);
     if (!range) return make_error(ErrorCode::invalid_argument, "trusted_proxies: " + range.error().message);
     r->trusted_proxies_.push_back(*range);
+  }
+  for (const auto& p : r->config_.metrics_allow) {
+    auto range = parse_ip_range(p);
+    if (!range) return make_error(ErrorCode::invalid_argument, "metrics_allow: " + range.error().message);
+    r->metrics_allow_.push_back(*range);
   }
   if (r->config_.bundle_path.empty()) return make_error(ErrorCode::invalid_argument, "--bundle FILE is required: its form schemas validate tickets");
   auto bytes = read_all(r->config_.bundle_path);
@@ -463,7 +469,12 @@ Response Relay::route(Request& req) {
     return r;
   }
   if (req.path == "/healthz") return health();
-  if (req.path == "/metrics") return metrics();
+  if (req.path == "/metrics") {
+    if (!in_ranges(req.remote_ip, metrics_allow_)) {
+      return error_response(403, "forbidden", "/metrics is readable only from the addresses in metrics_allow; " + req.remote_ip + " is not one");
+    }
+    return metrics();
+  }
   // Agents are limited per API key (and per IP only when their key is wrong): agent.cpp.
   if (req.path == "/v1/agent/reports" || req.path.rfind("/v1/agent/reports/", 0) == 0) return agent_reports(req);
   if (req.path.rfind("/v1/agent/", 0) == 0) return agent_route(req);

@@ -60,6 +60,8 @@ struct Config {
   AnalyticsConfig analytics;  // analytics_* options (analytics.h)
   std::string tls_cert, tls_key;          // HTTPS (mbedTLS, TLS 1.2+, AEAD suites) when tls_cert is set
   std::vector<std::string> trusted_proxies;  // peers whose X-Forwarded-For names the client (IPs, CIDR)
+  // Who may read /metrics (queue depths, error counts: not for the public internet).
+  std::vector<std::string> metrics_allow{"127.0.0.0/8", "::1"};
   bool bench_noop = false;                // POST /v1/bench/noop: the load benchmark's no-op baseline
 };
 
@@ -136,7 +138,7 @@ class Relay {
   std::atomic<std::uint64_t> analytics_secrets_dropped_{0}, analytics_rate_limited_{0};
   std::string sentiment_error_;  // why the sentiment report is off, when the scorer could not load
   mg_context* ctx_ = nullptr;
-  std::vector<IpRange> trusted_proxies_;
+  std::vector<IpRange> trusted_proxies_, metrics_allow_;
   // Set when a write failed on a full disk; /healthz reports it until space returns.
   std::atomic<bool> disk_full_{false};
   std::atomic<std::uint64_t> free_bytes_when_full_{0};

@@ -180,6 +180,25 @@ test('CORS: a preflight from an allowed origin gets 204 and the Access-Control h
   assert.equal(b.headers['access-control-allow-origin'], undefined);
 });
 
+test('metrics: only clients in metrics_allow read /metrics (loopback by default, the forwarded client behind a proxy)', async () => {
+  const relay = await startRelay({ config: { trusted_proxies: ['127.0.0.1'] } });
+  const get = (xff) => request(relay.port, 'GET', '/metrics', { headers: xff ? { 'X-Forwarded-For': xff } : {} });
+  const local = await get();
+  assert.equal(local.status, 200, local.text);
+  assert.match(local.text, /lantern_requests_total/);
+  // Through the proxy, the client is the forwarded address: a visitor from the internet is refused.
+  assertJsonError(await get('203.0.113.7'), 403, 'forbidden', /metrics_allow; 203\.0\.113\.7 is not one/);
+  assert.equal((await get('127.0.0.1')).status, 200);
+
+  const scraper = await startRelay({ config: { trusted_proxies: ['127.0.0.1'], metrics_allow: ['10.1.2.0/24'] } });
+  const via = (xff) => request(scraper.port, 'GET', '/metrics', { headers: xff ? { 'X-Forwarded-For': xff } : {} });
+  assert.equal((await via('10.1.2.9')).status, 200);
+  assertJsonError(await via('10.1.3.9'), 403, 'forbidden');
+  assertJsonError(await via(), 403, 'forbidden', /127\.0\.0\.1 is not one/);  // loopback is only a default
+  await scraper.stop();
+  await relay.stop();
+});
+
 test('bad input over HTTP: each gets its documented status and a JSON error naming what was wrong', async () => {
   const relay = await startRelay();
   const port = relay.port;
