@@ -9,6 +9,7 @@
 #include <ctime>
 #include <limits>
 
+#include "lantern/outbox.h"
 #include "lantern/ticket.h"
 #include "webhook_sign.h"
 
@@ -91,23 +92,6 @@ std::int64_t retry_delay_ms(int failures, int initial_ms, int max_ms, double jit
   auto delay = std::int64_t(d);
   if (retry_after_ms > 0) delay = std::max(delay, std::min(retry_after_ms, kDayMs));
   return std::max<std::int64_t>(delay, 1);
-}
-
-std::int64_t parse_retry_after_ms(std::string_view v, std::int64_t now) {
-  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-  if (v.empty()) return -1;
-  if (std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (v.size() > 9) return kDayMs;
-    return std::int64_t(std::stoll(std::string(v))) * 1000;
-  }
-  // HTTP-date (IMF-fixdate), e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
-  std::tm tm{};
-  std::string s(v);
-  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (!end || *end) return -1;
-  std::int64_t at = std::int64_t(timegm(&tm)) * 1000;
-  return std::max<std::int64_t>(at - now, 0);
 }
 
 Result<std::unique_ptr<Forwarder>> Forwarder::create(Store& store, WebhookConfig config) {
@@ -296,7 +280,7 @@ Forwarder::PostResult Forwarder::post(const std::string& id, std::int64_t timest
     }
     out.status = r.response.status;
     std::string ra = r.response.header("Retry-After");
-    if (!ra.empty()) out.retry_after_ms = parse_retry_after_ms(ra, now_ms());
+    if (!ra.empty()) out.retry_after_ms = ticket::parse_retry_after_ms(ra, now_ms());
     return out;
   }
   char ebuf[256] = {0};
@@ -323,7 +307,7 @@ Forwarder::PostResult Forwarder::post(const std::string& id, std::int64_t timest
     const mg_response_info* ri = mg_get_response_info(conn);
     out.status = ri ? ri->status_code : 0;
     if (!out.status) out.error = "an unreadable HTTP response";
-    if (const char* ra = mg_get_header(conn, "Retry-After")) out.retry_after_ms = parse_retry_after_ms(ra, now_ms());
+    if (const char* ra = mg_get_header(conn, "Retry-After")) out.retry_after_ms = ticket::parse_retry_after_ms(ra, now_ms());
   }
   mg_close_connection(conn);
   return out;

@@ -62,9 +62,6 @@ Result<nlohmann::json> event_json(Store& store, const Event& e);
 // back are not hit by every relay at once; never less than the receiver's Retry-After (capped at a day).
 std::int64_t retry_delay_ms(int failures, int initial_ms, int max_ms, double jitter01, std::int64_t retry_after_ms);
 
-// Retry-After as delta-seconds or an HTTP-date; -1 when absent or unreadable.
-std::int64_t parse_retry_after_ms(std::string_view value, std::int64_t now_ms);
-
 class Forwarder {
  public:
   static Result<std::unique_ptr<Forwarder>> create(Store& store, WebhookConfig config);

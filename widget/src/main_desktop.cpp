@@ -19,7 +19,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -36,6 +35,7 @@
 #include "imgui_impl_glfw.h"
 #include "imgui_impl_opengl3.h"
 #include "lantern/media.h"
+#include "lantern/outbox.h"
 
 using namespace lantern;
 using namespace lantern::widget;
@@ -59,21 +59,6 @@ const char* kUsage =
     "  --frames N       render N frames and exit (tests); exchanges with the relay are waited for\n";
 
 // [SECTION] Network: the relay's exchanges on a worker thread
-
-// Retry-After as milliseconds from now: delta-seconds or an HTTP date (RFC 9110); 0 if absent or
-// unreadable (the outbox's own back-off then applies).
-std::int64_t retry_after_ms(const std::string& v, std::int64_t now_ms) {
-  if (v.empty()) return 0;
-  if (v.find_first_not_of("0123456789") == std::string::npos) {
-    if (v.size() > 9) return 0;
-    return std::int64_t(std::stoll(v)) * 1000;
-  }
-  std::tm tm{};
-  const char* end = strptime(v.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  if (!end || *end) return 0;
-  std::int64_t at = std::int64_t(timegm(&tm)) * 1000;
-  return std::max<std::int64_t>(0, at - now_ms);
-}
 
 // One worker thread carries the relay's exchanges, in order, through the sdk's blocking native
 // transport; the UI thread never waits on the network. The callbacks never leave the UI thread:
@@ -190,7 +175,7 @@ class HttpWorker {
         out.status = r.response.status;
         out.body = std::move(r.response.body);
         auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-        out.retry_after_ms = retry_after_ms(r.response.header("Retry-After"), now);
+        out.retry_after_ms = ticket::parse_retry_after_ms(r.response.header("Retry-After"), now);
       } else {
         // No answer: App treats status 0 as "try again later"; the text says why, for the log.
         out.error = r.message.empty() ? transport_error_name(r.error) : r.message;

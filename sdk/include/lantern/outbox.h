@@ -40,6 +40,10 @@ struct Delivery {
 // rejected (the ticket itself is wrong and will not get better by resending); 0 retry.
 Delivery::Outcome classify_http(int status);
 
+// A Retry-After value (delta-seconds or an HTTP date, RFC 9110) as milliseconds after now_ms;
+// 0 when absent or unreadable (the back-off then applies); at most a day.
+std::int64_t parse_retry_after_ms(std::string_view value, std::int64_t now_ms);
+
 struct BackoffPolicy {
   std::int64_t base_ms = 2'000;
   std::int64_t cap_ms = 10 * 60'000;

@@ -908,14 +908,8 @@ lantern_status status_of(TransportError e) {
 }
 
 std::int64_t retry_after_ms(const HttpResponse& r) {
-  std::string v = r.header("Retry-After");
-  if (v.empty() || v.size() > 9) return 0;
-  std::int64_t s = 0;
-  for (char ch : v) {
-    if (ch < '0' || ch > '9') return 0;  // HTTP dates: treated as "no hint"
-    s = s * 10 + (ch - '0');
-  }
-  return s * 1000;
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return ticket::parse_retry_after_ms(r.header("Retry-After"), now);
 }
 
 // One exchange with the relay. No answer: throws with the transport's status.

@@ -1,5 +1,7 @@
 #include "lantern/outbox.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -60,6 +62,24 @@ std::optional<OutboxEntry> from_json(std::string_view text) {
 }
 
 }  // namespace
+
+std::int64_t parse_retry_after_ms(std::string_view v, std::int64_t now_ms) {
+  constexpr std::int64_t kDayMs = 86'400'000;
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v.empty()) return 0;
+  if (std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (v.size() > 5) return kDayMs;
+    return std::min<std::int64_t>(std::stoll(std::string(v)) * 1000, kDayMs);
+  }
+  // HTTP-date (IMF-fixdate), e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
+  std::tm tm{};
+  std::string s(v);
+  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end) return 0;
+  std::int64_t at = std::int64_t(timegm(&tm)) * 1000;
+  return std::clamp<std::int64_t>(at - now_ms, 0, kDayMs);
+}
 
 Delivery::Outcome classify_http(int status) {
   if (status == 200 || status == 201) return Delivery::Outcome::accepted;

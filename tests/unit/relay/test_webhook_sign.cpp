@@ -86,13 +86,6 @@ TEST_CASE("webhook retries: exponential, capped, jittered, never sooner than Ret
   CHECK(retry_delay_ms(3, 1000, 60000, 0.0, -1) == 2000);  // jitter takes at most half
   CHECK(retry_delay_ms(1, 1000, 60000, 0.0, 30000) == 30000);
   CHECK(retry_delay_ms(1, 1000, 60000, 0.0, 10LL * 24 * 3600 * 1000) == 24LL * 3600 * 1000);  // capped at a day
-  CHECK(parse_retry_after_ms("120", 0) == 120000);
-  CHECK(parse_retry_after_ms(" 3 ", 0) == 3000);
-  // "Wed, 21 Oct 2015 07:28:00 GMT" is 1445412480 s.
-  CHECK(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480000LL - 5000) == 5000);
-  CHECK(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480000LL + 5000) == 0);
-  CHECK(parse_retry_after_ms("soon", 0) == -1);
-  CHECK(parse_retry_after_ms("", 0) == -1);
 }
 
 TEST_CASE("agent keys: the config holds SHA-256 in hex") {

@@ -153,6 +153,17 @@ TEST_CASE("outbox: make_due ends a back-off at once; rejected and unknown entrie
   CHECK(box.entries()->at(1).state == EntryState::rejected);
 }
 
+TEST_CASE("outbox: Retry-After as seconds or an HTTP date, 0 when unreadable, at most a day") {
+  CHECK(parse_retry_after_ms("120", 0) == 120000);
+  CHECK(parse_retry_after_ms(" 3 ", 0) == 3000);
+  // "Wed, 21 Oct 2015 07:28:00 GMT" is 1445412480 s.
+  CHECK(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480000LL - 5000) == 5000);
+  CHECK(parse_retry_after_ms("Wed, 21 Oct 2015 07:28:00 GMT", 1445412480000LL + 5000) == 0);
+  CHECK(parse_retry_after_ms("9999999999", 0) == 86400000);
+  CHECK(parse_retry_after_ms("soon", 0) == 0);
+  CHECK(parse_retry_after_ms("", 0) == 0);
+}
+
 TEST_CASE("outbox: HTTP answers map to accept, retry or reject") {
   CHECK(classify_http(201) == Delivery::Outcome::accepted);
   CHECK(classify_http(0) == Delivery::Outcome::retry);
