@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <tuple>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -248,15 +249,13 @@ Result<std::unique_ptr<Relay>> Relay::create(Config config) {
   auto secret = load_or_make_secret(r->config_.data_dir);
   if (!secret) return secret.error();
   r->token_secret_ = *secret;
-  for (const auto& p : r->config_.trusted_proxies) {
-    auto range = parse_ip_range(p);
-    if (!range) return make_error(ErrorCode::invalid_argument, "trusted_proxies: " + range.error().message);
-    r->trusted_proxies_.push_back(*range);
-  }
-  for (const auto& p : r->config_.metrics_allow) {
-    auto range = parse_ip_range(p);
-    if (!range) return make_error(ErrorCode::invalid_argument, "metrics_allow: " + range.error().message);
-    r->metrics_allow_.push_back(*range);
+  for (auto [name, texts, ranges] : {std::tuple{"trusted_proxies", &r->config_.trusted_proxies, &r->trusted_proxies_},
+                                      std::tuple{"metrics_allow", &r->config_.metrics_allow, &r->metrics_allow_}}) {
+    for (const auto& text : *texts) {
+      auto range = parse_ip_range(text);
+      if (!range) return make_error(ErrorCode::invalid_argument, std::string(name) + ": " + range.error().message);
+      ranges->push_back(*range);
+    }
   }
   if (r->config_.bundle_path.empty()) return make_error(ErrorCode::invalid_argument, "--bundle FILE is required: its form schemas validate tickets");
   auto bytes = read_all(r->config_.bundle_path);
