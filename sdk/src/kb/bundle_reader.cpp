@@ -49,13 +49,14 @@ Result<Bundle> Bundle::open(const std::uint8_t* data, std::size_t size) {
                           " cannot be read by this version (reads " + std::to_string(kFormatMajor) + ".x); rebuild the bundle with a matching lantern-kb");
   }
   std::uint64_t content = rd64(data + 16);
-  if (content + kTrailerSize != size) {
-    if (size < content + kTrailerSize) {
-      return make_error(ErrorCode::truncated, "bundle is truncated: the header says " +
-                                                  std::to_string(content + kTrailerSize) +
-                                                  " bytes, the file has " + std::to_string(size));
-    }
-    return make_error(ErrorCode::bad_format, "bundle has " + std::to_string(size - content - kTrailerSize) +
+  // Compared without adding to content: a hostile header can make content + trailer wrap.
+  if (size < kHeaderSize + kTrailerSize || content > size - kTrailerSize) {
+    return make_error(ErrorCode::truncated, "bundle is truncated: the header says " + std::to_string(content) +
+                                                " bytes of content plus a " + std::to_string(kTrailerSize) +
+                                                "-byte trailer, the file has " + std::to_string(size));
+  }
+  if (content < size - kTrailerSize) {
+    return make_error(ErrorCode::bad_format, "bundle has " + std::to_string(size - kTrailerSize - content) +
                                                  " unexpected bytes after its end");
   }
   if (std::memcmp(data + content, kTrailerMagic, 8) != 0) return bad("signature trailer missing");

@@ -61,12 +61,14 @@ Result<std::uint64_t> content_size(const std::uint8_t* data, std::size_t size) {
   }
   if (std::memcmp(data, kMagic, 8) != 0) return make_error(ErrorCode::bad_format, "not a Lantern bundle (the file does not start with the bundle magic)");
   std::uint64_t content = rd64(data + 16);
-  if (content + kTrailerSize > size) {
-    return make_error(ErrorCode::truncated, "bundle is truncated: the header says " + std::to_string(content + kTrailerSize) +
-                                                " bytes, the file has " + std::to_string(size));
+  // Compared without adding to content: a hostile header can make content + trailer wrap.
+  if (content > size - kTrailerSize) {
+    return make_error(ErrorCode::truncated, "bundle is truncated: the header says " + std::to_string(content) +
+                                                " bytes of content plus a " + std::to_string(kTrailerSize) +
+                                                "-byte trailer, the file has " + std::to_string(size));
   }
-  if (content + kTrailerSize < size) {
-    return make_error(ErrorCode::tampered, "bundle was altered: " + std::to_string(size - content - kTrailerSize) + " bytes were appended after its end");
+  if (content < size - kTrailerSize) {
+    return make_error(ErrorCode::tampered, "bundle was altered: " + std::to_string(size - kTrailerSize - content) + " bytes were appended after its end");
   }
   if (std::memcmp(data + content, kTrailerMagic, 8) != 0) return make_error(ErrorCode::bad_format, "bundle is malformed: signature trailer missing");
   return content;

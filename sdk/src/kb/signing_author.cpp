@@ -57,7 +57,7 @@ Status seal_bundle(std::string& bundle, std::string_view private_key_pem) {
   if (bundle.size() < kHeaderSize + kTrailerSize) return make_error(ErrorCode::invalid_argument, "not a built bundle");
   const auto* data = reinterpret_cast<const std::uint8_t*>(bundle.data());
   std::size_t content = rd64(data + 16);
-  if (content + kTrailerSize != bundle.size()) return make_error(ErrorCode::invalid_argument, "bundle size does not match its header");
+  if (content != bundle.size() - kTrailerSize) return make_error(ErrorCode::invalid_argument, "bundle size does not match its header");
   unsigned char h[32];
   mbedtls_sha256_ret(data, content, h, 0);
   std::memcpy(&bundle[content + 16], h, 32);

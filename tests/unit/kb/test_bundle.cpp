@@ -77,6 +77,22 @@ TEST_CASE("bundle: out-of-range offsets are refused, never read") {
   CHECK(b.error().code == ErrorCode::bad_format);
 }
 
+TEST_CASE("bundle: a content size that wraps around when the trailer is added is refused") {
+  // Found by libFuzzer: content + trailer overflowed 64 bits and matched the file size.
+  auto bytes = sample();
+  for (std::uint64_t content : {~std::uint64_t(0), ~std::uint64_t(0) - kb::kTrailerSize + 1,
+                                std::uint64_t(bytes.size()) - kb::kTrailerSize + 1}) {
+    std::string bad = bytes;
+    for (int i = 0; i < 8; ++i) bad[16 + i] = char((content >> (8 * i)) & 0xFF);
+    auto b = kb::Bundle::open(u8(bad), bad.size());
+    REQUIRE_FALSE(b.ok());
+    CHECK_MESSAGE(b.error().code == ErrorCode::truncated, b.error().message);
+    auto st = kb::check_integrity(u8(bad), bad.size());
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().code == ErrorCode::truncated);
+  }
+}
+
 TEST_CASE("signing: a signed bundle verifies with its key; each failure says which") {
   auto kp = kb::generate_keypair();
   REQUIRE(kp.ok());
