@@ -133,6 +133,28 @@ test('the relay rate-limits the real client address, and a forged X-Forwarded-Fo
   assert.deepEqual(untrusted, [201, 201, 429], 'an untrusted peer chose its own bucket with X-Forwarded-For');
 });
 
+test('nginx\'s own refusals of broken and oversized request heads are JSON too', async () => {
+  const seen = await relayMetric('lantern_requests_total');
+  const raw = (payload) => new Promise((resolve, reject) => {
+    const s = tls.connect({ host: '127.0.0.1', port, ca: cert.ca }, () => s.write(payload));
+    let data = '';
+    s.on('data', (d) => { data += d; });
+    s.on('error', reject);
+    s.on('close', () => {
+      const [head, body = ''] = data.split('\r\n\r\n');
+      resolve({ status: Number(head.split(' ')[1]), head, body });
+    });
+  });
+  const broken = await raw('POST /v1/tickets HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n');
+  assert.equal(broken.status, 400, broken.head);
+  assert.match(broken.head, /content-type: application\/json/i);
+  assert.equal(JSON.parse(broken.body).error.code, 'bad_request');
+  const big = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nCookie: ${'c'.repeat(9000)}\r\nConnection: close\r\n\r\n`);
+  assert.equal(big.status, 431, big.head + '\n' + big.body);
+  assert.equal(JSON.parse(big.body).error.code, 'header_too_large');
+  assert.equal(await relayMetric('lantern_requests_total'), seen + 1, 'the broken requests reached the relay');  // +1: /metrics
+});
+
 test('slow request heads and bodies are cut by nginx, not by a relay thread', async () => {
   const requestsBefore = await relayMetric('lantern_requests_total');
   const t0 = Date.now();
