@@ -25,8 +25,32 @@ test('a ticket filed offline is delivered exactly once after reconnecting', { ti
                    'Withdrawal completed three hours ago but nothing arrived on the other exchange.');
     await t.context.setOffline(true);
     await w.getByRole('button', { name: 'Review request' }).click();
+    // Leaving the page while the queued ticket is still being written to IndexedDB asks first:
+    // a beforeunload dispatched right after the outbox put (same task, not yet committed).
+    const wf = t.page.frame({ url: /\/widget\/index\.html/ });
+    await wf.evaluate(() => {
+      const put = IDBObjectStore.prototype.put;
+      window.__leaveGuard = [];
+      IDBObjectStore.prototype.put = function (v, k) {
+        const r = put.call(this, v, k);
+        if (String(k).startsWith('outbox/')) {
+          const ev = new Event('beforeunload', { cancelable: true });
+          window.dispatchEvent(ev);
+          window.__leaveGuard.push(ev.defaultPrevented);
+        }
+        return r;
+      };
+    });
     await w.getByRole('button', { name: 'Submit request' }).click();
     await w.getByText(/You seem to be offline/).waitFor();
+    await until(() => wf.evaluate(() => LanternBridge.stats().unsaved === 0), 'the outbox write to commit', 10000);
+    const guard = await wf.evaluate(() => {
+      const ev = new Event('beforeunload', { cancelable: true });
+      window.dispatchEvent(ev);
+      return { during: window.__leaveGuard, after: ev.defaultPrevented };
+    });
+    assert.ok(guard.during.length >= 1 && guard.during.every(Boolean), `leaving was not guarded while saving: ${JSON.stringify(guard)}`);
+    assert.equal(guard.after, false, 'leaving stays guarded after the write committed');
     await sleep(1500); // retries while offline must not reach the relay
     assert.equal((await storedTickets(t)).length, 0);
 

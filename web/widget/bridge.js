@@ -18,8 +18,10 @@
   var stats = { frames: 0, frameMs: 0 };  // frames drawn and time spent in them (benchmarks)
 
   // [SECTION] Storage: an in-memory map loaded from IndexedDB before start, written through.
-  // Durability caveat: put() returns before IndexedDB has committed (a few ms); see docs/WIDGET.md.
-  var store = new Map(), db = null;
+  // put() returns before IndexedDB has committed (IndexedDB has no synchronous API): each write is
+  // committed explicitly at once, outbox writes with strict durability, and while any is still
+  // open, leaving the page asks first (beforeunload). See docs/WIDGET.md.
+  var store = new Map(), db = null, unsaved = 0;
   function openDb() {
     return new Promise(function (resolve) {
       if (!self.indexedDB) return resolve(null);
@@ -45,10 +47,28 @@
       });
     });
   }
-  function dbWrite(fn) {
+  function dbWrite(key, fn) {
     if (!db) return;
-    try { var tx = db.transaction("kv", "readwrite"); fn(tx.objectStore("kv")); } catch (e) { /* storage disabled: memory only */ }
+    var tx;
+    try {
+      // A queued ticket must survive a power cut once stored; drafts and receipts need not wait for a flush.
+      tx = db.transaction("kv", "readwrite", { durability: key.indexOf("outbox/") === 0 ? "strict" : "relaxed" });
+    } catch (e) {
+      try { tx = db.transaction("kv", "readwrite"); } catch (e2) { return; /* storage disabled: memory only */ }
+    }
+    unsaved++;
+    var settled = false;
+    var done = function () { if (!settled) { settled = true; unsaved--; } };
+    tx.oncomplete = done;
+    tx.onabort = function () { done(); console.error("lantern: could not save to this device's storage", tx.error); };
+    try {
+      fn(tx.objectStore("kv"));
+      if (tx.commit) tx.commit();  // sent now, not when this task ends
+    } catch (e) { done(); }
   }
+  window.addEventListener("beforeunload", function (e) {
+    if (unsaved > 0) { e.preventDefault(); e.returnValue = ""; }
+  });
 
   // [SECTION] Frames on demand (idle is idle)
   function request(n) {
@@ -539,8 +559,8 @@
         },
         lw: {
           storageGet: function (k) { return store.has(k) ? store.get(k) : null; },
-          storagePut: function (k, v) { store.set(k, v); dbWrite(function (os) { os.put(v, k); }); return true; },
-          storageRemove: function (k) { store.delete(k); dbWrite(function (os) { os.delete(k); }); },
+          storagePut: function (k, v) { store.set(k, v); dbWrite(k, function (os) { os.put(v, k); }); return true; },
+          storageRemove: function (k) { store.delete(k); dbWrite(k, function (os) { os.delete(k); }); },
           storageKeys: function (p) { var out = []; store.forEach(function (_, k) { if (k.indexOf(p) === 0) out.push(k); }); return out.sort(); },
           http: http,
           encodeImage: encodeImage,
@@ -584,7 +604,7 @@
     },
     // For tests: the current accessibility tree and a way to draw a frame now.
     tree: function () { return window.lanternA11y; },
-    stats: function () { return { frames: stats.frames, frameMs: stats.frameMs }; },
+    stats: function () { return { frames: stats.frames, frameMs: stats.frameMs, unsaved: unsaved }; },
     frame: function () { request(1); }
   };
   window.LanternBridge = LanternBridge;
