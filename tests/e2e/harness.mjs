@@ -22,6 +22,8 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// For races: resolves to `value` after ms without keeping the process alive once the race is decided.
+export const deadline = (ms, value = null) => new Promise((r) => setTimeout(r, ms, value).unref());
 
 // A signed bundle with the forms, and the web root the demo serves (dist/web + bundle + key + user).
 // `widget`: a map {relative path: contents} that replaces dist/web/widget (the launcher tests with a stand-in widget).
@@ -203,7 +205,7 @@ export async function armReady(page) {
 
 // Waits for the armed 'ready', failing with what the page said when it does not come.
 export async function waitReady(t, ms = 90000) {
-  const timeout = sleep(ms).then(() => 'timeout');
+  const timeout = deadline(ms, 'timeout');  // unref'd: a pending 90 s timer held every test file open after its tests
   const r = await Promise.race([t.page.evaluate(() => window.__lanternReady), timeout]);
   if (r === 'timeout') {
     const f = t.page.frames().find((x) => /\/widget\//.test(x.url()));

@@ -302,6 +302,8 @@ export function agentKey(name, role) {
 // Small things.
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// For races: resolves to `value` after ms without keeping the process alive once the race is decided.
+export const deadline = (ms, value = null) => new Promise((r) => setTimeout(r, ms, value).unref());
 
 // Polls fn until it returns a truthy value (returned) or `ms` pass (then throws with `what`).
 export async function waitFor(fn, what, ms = 20000) {

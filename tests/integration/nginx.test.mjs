@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import path from 'node:path';
-import { startRelay, stopAll, request, postTicket, ticket, key, sleep, selfSigned, freePort, metric, src, work } from './harness.mjs';
+import { startRelay, stopAll, request, postTicket, ticket, key, sleep, deadline, selfSigned, freePort, metric, src, work } from './harness.mjs';
 
 fs.chmodSync(work, 0o755);  // nginx's workers (nobody, when run as root) write body buffers here
 const cert = selfSigned(work);
@@ -82,7 +82,7 @@ after(async () => {
   for (const sig of ['SIGQUIT', 'SIGTERM', 'SIGKILL']) {
     if (!nginx || nginx.exitCode !== null || nginx.signalCode !== null) break;
     nginx.kill(sig);
-    await Promise.race([nginxExited, sleep(5000)]);
+    await Promise.race([nginxExited, deadline(5000)]);
   }
   await stopAll();
 });
@@ -172,7 +172,7 @@ test('slow request heads and bodies are cut by nginx, not by a relay thread', as
   // A normal client meanwhile.
   const k2 = key();
   assert.equal((await postTicket(port, k2, ticket(k2), via('127.0.0.5'))).status, 201);
-  const cut = await Promise.race([Promise.all([...heads, body]), sleep(10000).then(() => null)]);
+  const cut = await Promise.race([Promise.all([...heads, body]), deadline(10000)]);
   assert.ok(cut, 'slow connections were still open 10 s later (client_header_timeout and client_body_timeout are 2 s)');
   // nginx closes a timed-out request without an answer (its 408 goes only to its log).
   assert.ok(cut.every((c) => c.data === ''), 'nothing of the slow requests reached the relay');

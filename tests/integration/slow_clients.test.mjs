@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import path from 'node:path';
-import { startRelay, stopAll, postTicket, ticket, key, sleep, work } from './harness.mjs';
+import { startRelay, stopAll, postTicket, ticket, key, sleep, deadline, work } from './harness.mjs';
 
 let relay;
 before(async () => { relay = await startRelay({ data: path.join(work, 'data'), config: { threads: 8, request_timeout_ms: 1500 } }); });
@@ -28,7 +28,7 @@ function dribbler(head, drip = 'x') {
 }
 const ticketHead = (len) => `POST /v1/tickets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
                             `Idempotency-Key: ${key()}\r\nContent-Length: ${len}\r\n\r\n`;
-const within = (promise, ms) => Promise.race([promise, sleep(ms).then(() => null)]);
+const within = (promise, ms) => Promise.race([promise, deadline(ms)]);
 
 test('a body dribbled a byte at a time gets 408 and loses its thread', async () => {
   const slow = [1, 2, 3].map(() => dribbler(ticketHead(2000)));

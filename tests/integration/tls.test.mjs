@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { startRelay, stopAll, request, postTicket, ticket, key, sleep, selfSigned, cpuSeconds, work } from './harness.mjs';
+import { startRelay, stopAll, request, postTicket, ticket, key, sleep, deadline, selfSigned, cpuSeconds, work } from './harness.mjs';
 
 const cert = selfSigned(work);
 let relay;
@@ -85,7 +85,7 @@ test('a client that opens TCP and never says hello is dropped, without spinning 
   const k = key();
   const a = await postTicket(relay.port, k, ticket(k), { tls: tlsOpts });
   assert.equal(a.status, 201);
-  const closedAfter = await Promise.race([Promise.all(silent), sleep(8000).then(() => null)]);
+  const closedAfter = await Promise.race([Promise.all(silent), deadline(8000)]);
   assert.ok(closedAfter, 'silent TLS connections were still open 8 s later (request_timeout_ms is 1.5 s)');
   // Four threads spinning on WANT_READ for 1.5 s would burn several CPU-seconds.
   const used = cpuSeconds(relay.proc.pid) - cpu0;
