@@ -100,7 +100,10 @@ ParsedEvents parse_events(std::string_view body, const EventVocabulary& vocab) {
     return out;
   }
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() != "events") out.errors.push_back({it.key(), "unknown_field", "unknown field '" + it.key() + "'; only \"events\" is sent"});
+    if (it.key() == "events") continue;
+    // Named, but never empty (a key can be "") nor echoed at full length.
+    std::string name = it.key().empty() ? "\"\"" : cut_utf8(it.key(), 40);
+    out.errors.push_back({name, "unknown_field", "unknown field '" + name + "'; only \"events\" is sent"});
   }
   const json& list = j["events"];
   if (list.empty()) out.errors.push_back({"events", "required", "the batch is empty"});

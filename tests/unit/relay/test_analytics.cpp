@@ -74,6 +74,19 @@ TEST_CASE("analytics: a query that looks like a seed phrase or a key is dropped,
   CHECK(p.events[0].query == "kyc levels");
 }
 
+TEST_CASE("analytics: an unknown top-level key is named even when empty, and cut when long") {
+  // Found by libFuzzer: {"": …} gave an error with an empty field name.
+  auto p = parse_events(R"({"":1,")" + std::string(500, 'k') + R"(":2,"events":[{"kind":"search","query":"ok","lang":"en","results":1,"opened":null}]})", {});
+  CHECK(p.events.empty());
+  REQUIRE(p.errors.size() == 2);
+  for (const auto& e : p.errors) {
+    CHECK(e.code == "unknown_field");
+    CHECK_FALSE(e.field.empty());
+    CHECK(e.field.size() <= 40);
+    CHECK(e.message.size() < 120);
+  }
+}
+
 TEST_CASE("analytics: every wrong field is named, and a batch with one is taken not at all") {
   EventVocabulary vocab;
   vocab.is_article = [](std::string_view id) { return id == "2fa-lost@en"; };
