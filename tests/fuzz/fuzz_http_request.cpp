@@ -11,9 +11,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -77,17 +79,35 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   return 0;
 }
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) std::abort();
-  timeval tv{10, 0};  // well past request_timeout_ms: a hang is a finding, not a wait
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+namespace {
+// Not findings, so retried on a fresh socket: libFuzzer's SIGALRM (its -timeout watchdog)
+// interrupting a connect that waits for the accept queue (EINTR), and, at thousands of loopback
+// connections a second, ephemeral ports all in TIME_WAIT (EADDRNOTAVAIL; up to a minute).
+int connect_to_relay() {
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(std::uint16_t(g_port));
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();
+  for (int tries = 0;; ++tries) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) std::abort();
+    timeval tv{10, 0};  // well past request_timeout_ms: a hang is a finding, not a wait
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) return fd;
+    int e = errno;
+    ::close(fd);
+    if ((e != EADDRNOTAVAIL && e != EINTR) || tries >= 1200) {
+      std::fprintf(stderr, "fuzz_http_request: cannot connect to the relay: %s\n", std::strerror(e));
+      std::abort();
+    }
+    if (e == EADDRNOTAVAIL) ::usleep(50 * 1000);
+  }
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  int fd = connect_to_relay();
   std::size_t off = 0;
   while (off < size) {
     ssize_t n = ::send(fd, data + off, size - off, MSG_NOSIGNAL);
@@ -98,7 +118,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   char buf[16384];
   while (true) {
     ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n > 0) continue;
+    if (n > 0 || (n < 0 && errno == EINTR)) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       std::fprintf(stderr, "fuzz_http_request: no end of answer within 10 s\n");
       std::abort();
