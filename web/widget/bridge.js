@@ -489,6 +489,37 @@
     var b64 = btoa(raw).replace(/(.{64})/g, "$1\n");
     return Promise.resolve("-----BEGIN PUBLIC KEY-----\n" + b64.replace(/\n$/, "") + "\n-----END PUBLIC KEY-----\n");
   }
+  // The bundle's signature checked by the browser's WebCrypto (native code, off the main thread)
+  // while the WebAssembly compiles; the core then only opens it. Only a pass is trusted: for
+  // anything else (no WebCrypto, unsigned, another key, altered) the core's verifier decides and
+  // says exactly what is wrong. Trailer layout: docs/BUNDLE.md.
+  function derToRaw(der) {  // ECDSA-Sig-Value (DER) -> r || s, as WebCrypto takes it
+    var i = 2, out = new Uint8Array(64);
+    if (der.length < 8 || der[0] !== 0x30 || der[1] !== der.length - 2) return null;
+    for (var n = 0; n < 2; n++) {
+      if (der[i] !== 0x02) return null;
+      var len = der[i + 1], v = der.subarray(i + 2, i + 2 + len);
+      i += 2 + len;
+      if (len < 1 || i > der.length) return null;
+      while (v.length > 32 && v[0] === 0) v = v.subarray(1);
+      if (v.length > 32) return null;
+      out.set(v, n * 32 + 32 - v.length);
+    }
+    return i === der.length ? out : null;
+  }
+  function checkSignature(bytes, pem) {
+    var subtle = self.crypto && crypto.subtle, n = bytes.length;
+    if (!subtle || !pem || n < 64 + 144) return Promise.resolve(false);
+    var dv = new DataView(bytes.buffer, bytes.byteOffset, n), t = dv.getUint32(16, true);
+    if (dv.getUint32(20, true) !== 0 || t !== n - 144 || !(dv.getUint32(t + 12, true) & 1)) return Promise.resolve(false);
+    var sig = derToRaw(bytes.subarray(t + 60, t + 60 + Math.min(dv.getUint32(t + 56, true), 80)));
+    var b64 = pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""), spki;
+    try { spki = Uint8Array.from(atob(b64), function (c) { return c.charCodeAt(0); }); } catch (e) { return Promise.resolve(false); }
+    if (!sig) return Promise.resolve(false);
+    return subtle.importKey("spki", spki, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]).then(function (key) {
+      return subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, sig, bytes.subarray(0, t));
+    }).catch(function () { return false; });
+  }
   function browserLang() {
     var l = params.get("lang") || (navigator.languages && navigator.languages[0]) || navigator.language || "en";
     return /^zh/i.test(l) ? "zh-CN" : "en";
@@ -513,10 +544,12 @@
     bundle: fetchBytes(params.get("bundle") || "../kb.bundle"),
     key: Promise.resolve().then(function () { return loadKey(params.get("key")); })
   };
+  early.checked = Promise.all([early.bundle, early.key]).then(function (bk) { return checkSignature(bk[0], bk[1]); });
   // Promises that fail before anyone waits on them must not be reported as unhandled.
   early.wasm.catch(function () {});
   early.bundle.catch(function () {});
   early.key.catch(function () {});
+  early.checked.catch(function () {});
 
   // After the first frame: what the first frame does not need.
   function afterReady(font) {
@@ -586,11 +619,12 @@
         started = true;
         installInput();
         request(2);
-        return Promise.all([early.bundle, early.key]).then(function (bk) {
+        return Promise.all([early.bundle, early.key, early.checked]).then(function (bk) {
           mark("lw:bundle-fetched");
-          var bytes = bk[0], pem = bk[1];
+          var bytes = bk[0], pem = bk[1], checked = bk[2] === true;
+          mark(checked ? "lw:bundle-checked-webcrypto" : "lw:bundle-checked-core");
           withBytes(bytes, function (p) {
-            withString(pem, function (k) { M._lw_open_bundle(p, bytes.length, k); });
+            withString(pem, function (k) { M._lw_open_bundle(p, bytes.length, k, checked ? 1 : 0); });
           });
           queued.splice(0).forEach(function (d) { withString(JSON.stringify(d), function (p) { M._lw_host_message(p); }); });
           request(3);

@@ -96,11 +96,16 @@ App::~App() {
 // [SECTION] Bundle and language
 
 Status App::open_bundle(std::string bytes, const std::string& public_key_pem) {
+  auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+  Status st = public_key_pem.empty() ? kb::check_integrity(data, bytes.size())
+                                     : kb::verify_bundle(data, bytes.size(), public_key_pem);
+  if (!st) return st.error();
+  return open_checked_bundle(std::move(bytes));
+}
+
+Status App::open_checked_bundle(std::string bytes) {
   bundle_bytes_ = std::move(bytes);
   auto* data = reinterpret_cast<const std::uint8_t*>(bundle_bytes_.data());
-  Status st = public_key_pem.empty() ? kb::check_integrity(data, bundle_bytes_.size())
-                                     : kb::verify_bundle(data, bundle_bytes_.size(), public_key_pem);
-  if (!st) return st.error();
   auto b = kb::Bundle::open(data, bundle_bytes_.size());
   if (!b) return b.error();
   bundle_ = std::make_unique<kb::Bundle>(std::move(*b));

@@ -80,6 +80,9 @@ class App {
   // Verifies the bundle's signature against the PEM key (or, with no key, its content hash),
   // opens it and loads forms and UI strings. On error the widget shows the error screen.
   Status open_bundle(std::string bytes, const std::string& public_key_pem);
+  // For a bundle whose signature over its content the platform has already checked against the
+  // pinned key (the browser's WebCrypto, off the main thread): opens it without checking again.
+  Status open_checked_bundle(std::string bytes);
   void show_error(std::string message);
   const Strings& strings() const { return strings_; }
   const char* S(std::string_view key) const { return strings_.get(key); }

@@ -409,12 +409,15 @@ EMSCRIPTEN_KEEPALIVE void lw_warm_up(float w, float h, float dpr) {
 }
 
 // Verifies and opens the bundle (copied). Returns "" or the error message (valid until the next call).
-EMSCRIPTEN_KEEPALIVE const char* lw_open_bundle(const std::uint8_t* data, int size, const char* pem) {
+// checked: bridge.js has verified the signature with WebCrypto against this same pinned key; on
+// any doubt it passes 0 and the core's own verifier decides and names the problem.
+EMSCRIPTEN_KEEPALIVE const char* lw_open_bundle(const std::uint8_t* data, int size, const char* pem, int checked) {
   static std::string err;
   err.clear();
   if (!g) return "not started";
   lwjs_mark("lw:bundle-open-start");
-  auto st = g->app->open_bundle(std::string(reinterpret_cast<const char*>(data), std::size_t(size)), pem ? pem : "");
+  std::string bytes(reinterpret_cast<const char*>(data), std::size_t(size));
+  auto st = checked ? g->app->open_checked_bundle(std::move(bytes)) : g->app->open_bundle(std::move(bytes), pem ? pem : "");
   if (!st) {
     err = st.error().message;
     g->app->show_error(err);

@@ -48,6 +48,21 @@ TEST_CASE("widget app: a tampered bundle is refused and the error screen says so
   CHECK(app.screen() == Screen::error);
 }
 
+TEST_CASE("widget app: a bundle checked by the platform is opened without a second check, still parsed safely") {
+  // The browser verifies the signature with WebCrypto; the core then only opens the bundle.
+  FakePlatform p;
+  App app(p, Config{});
+  REQUIRE(app.open_checked_bundle(testing::shipped_bundle()));
+  CHECK(app.screen() == Screen::home);
+  CHECK(app.bundle().article_count() > 0);
+  // Even so, bytes that are not a well-formed bundle are refused by the reader, not read.
+  App other(p, Config{});
+  std::string cut = testing::shipped_bundle().substr(0, 1000);
+  auto st = other.open_checked_bundle(cut);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == ErrorCode::truncated);
+}
+
 TEST_CASE("widget app: kb: links open articles; back returns to where the user was") {
   FakePlatform p;
   App app(p, Config{});
