@@ -311,6 +311,7 @@ bool App::choose_form(const std::string& form_id, const std::map<std::string, st
   const forms::Form* f = forms_.find(form_id);
   if (!f) return false;
   form_ = f;
+  replacing_key_.clear();
   values.clear();
   touched.clear();
   review_attempted = false;
@@ -472,6 +473,10 @@ void App::stage_ticket() {
                  {"user", user_id.empty() ? json() : json{{"id", user_id}, {"hash", user_hash}}},
                  {"attachments", json::array()}};
   submitted_key_ = *key;
+  if (!replacing_key_.empty()) {
+    remove_not_sent(replacing_key_);  // its corrected version is staged below
+    replacing_key_.clear();
+  }
   analytics_->contact_submitted(*key);
   status_line = S("submitted.sending");
   go(Screen::submitted);
@@ -631,7 +636,9 @@ void App::pump_staged(bool retry_now) {
     if (body.empty()) continue;
     if (outbox_->enqueue(str(st, "key"), body)) {
       (void)platform_.storage().remove(sk);
-      (void)platform_.storage().put("pending/" + str(st, "key"), dump(json{{"category", str(st, "category")}, {"created_ms", st["created_ms"]}}));
+      // What the user typed stays beside it, so a refused ticket can be corrected, not retyped.
+      (void)platform_.storage().put("pending/" + str(st, "key"),
+                                    dump(json{{"category", str(st, "category")}, {"created_ms", st["created_ms"]}, {"values", st["values"]}}));
     }
   }
 }
@@ -731,6 +738,49 @@ std::vector<Receipt> App::receipts() {
   }
   std::sort(out.begin(), out.end(), [](const Receipt& a, const Receipt& b) { return a.created_ms > b.created_ms; });
   return out;
+}
+
+std::vector<NotSent> App::not_sent() {
+  std::vector<NotSent> out;
+  auto entries = outbox_->entries();
+  if (!entries) return out;
+  for (const auto& e : *entries) {
+    if (e.state != ticket::EntryState::rejected) continue;
+    json body = json::parse(e.body, nullptr, false);
+    out.push_back({e.key, str(body, "category"), e.last_error, e.created_ms});
+  }
+  std::sort(out.begin(), out.end(), [](const NotSent& a, const NotSent& b) { return a.created_ms > b.created_ms; });
+  return out;
+}
+
+bool App::edit_not_sent(const std::string& key) {
+  NotSent n;
+  for (auto& x : not_sent()) {
+    if (x.key == key) n = x;
+  }
+  if (n.key.empty()) return false;
+  forms::Values typed;
+  if (auto p = platform_.storage().get("pending/" + key); p && *p) {
+    json j = json::parse(**p, nullptr, false);
+    if (j.is_object() && j.contains("values")) typed = values_from(j["values"]);
+  }
+  std::map<std::string, std::string> prefill;
+  for (const auto& [k, v] : typed) {
+    if (!v.text.empty()) prefill[k] = v.text;
+  }
+  if (!choose_form(n.category, prefill)) return false;
+  for (const auto& [k, v] : typed) {
+    if (v.approximate && form_->field(k)) values[k].approximate = true;
+  }
+  replacing_key_ = key;
+  recheck();
+  return true;
+}
+
+void App::remove_not_sent(const std::string& key) {
+  (void)outbox_->discard(key);
+  (void)platform_.storage().remove("pending/" + key);
+  want_frames(3);
 }
 
 // [SECTION] Follow-up

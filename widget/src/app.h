@@ -52,6 +52,12 @@ struct Receipt {
   std::int64_t created_ms = 0;
 };
 
+// A ticket the relay refused (a 4xx other than 408/425/429): kept until the user fixes or removes it.
+struct NotSent {
+  std::string key, category, reason;
+  std::int64_t created_ms = 0;
+};
+
 struct TicketMessage {
   std::string author, body, created_at;
 };
@@ -145,6 +151,11 @@ class App {
   const std::string& submitted_key() const { return submitted_key_; }
   std::optional<Receipt> receipt_for(const std::string& key);
   std::vector<Receipt> receipts();
+  std::vector<NotSent> not_sent();  // newest first
+  // Opens the refused ticket's form with what the user typed (screenshots are added again); the
+  // refused entry is removed once the corrected one is submitted, not before.
+  bool edit_not_sent(const std::string& key);
+  void remove_not_sent(const std::string& key);
   std::string delivery_note;  // last delivery problem, for the submitted page
 
   // [SECTION] Follow-up
@@ -190,6 +201,7 @@ class App {
   void load_receipts();
   forms::CheckContext context() const;
   std::string ticket_json_for(const std::string& staged_json, std::string& error);
+  std::string replacing_key_;  // the refused ticket the open form corrects
 
   Platform& platform_;
   Config config_;

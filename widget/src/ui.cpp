@@ -645,7 +645,20 @@ void draw_tickets(Ui& ui, App& app) {
   ui.heading(app.S("home.my_tickets"), 1);
   outbox_line(ui, app);
   auto rs = app.receipts();
-  if (rs.empty() && app.pending_count() == 0) ui.paragraph(app.S("tickets.none"));
+  auto refused = app.not_sent();
+  if (rs.empty() && refused.empty() && app.pending_count() == 0) ui.paragraph(app.S("tickets.none"));
+  // Refused tickets first: they need the user, the others only need waiting.
+  for (const auto& n : refused) {
+    const forms::Form* f = app.forms().find(n.category);
+    ImGui::PushStyleColor(ImGuiCol_Text, ui.error_col);
+    ui.paragraph(app.strings().format("tickets.not_sent", {{"form", f ? f->title.in(app.language()) : n.category}, {"reason", n.reason}}), Role::alert);
+    ImGui::PopStyleColor();
+    std::string edit_id = "edit-" + n.key, remove_id = "remove-" + n.key;
+    if (ui.button(app.S("tickets.edit_resend"), edit_id.c_str())) app.edit_not_sent(n.key);
+    ImGui::SameLine();
+    if (ui.button(app.S("tickets.remove"), remove_id.c_str())) app.remove_not_sent(n.key);
+    ui.gap(6);
+  }
   for (const auto& r : rs) {
     const forms::Form* f = app.forms().find(r.category);
     std::string label = r.id + (f ? " · " + f->title.in(app.language()) : std::string());

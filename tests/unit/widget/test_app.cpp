@@ -290,3 +290,60 @@ TEST_CASE("widget app: with no relay (lantern-help) a ticket is queued in file s
   CHECK(has_key);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("widget app: a ticket the relay refuses stays under My tickets to correct or remove") {
+  FakePlatform p;
+  App app(p, with_relay());
+  REQUIRE(app.open_bundle(testing::shipped_bundle(), ""));
+  fill_withdrawal(app);
+  app.set_approximate("time", true);
+  REQUIRE(app.to_review());
+  app.submit();
+  REQUIRE(p.sent.size() == 1);
+  p.answer(422, R"({"error":{"code":"invalid_ticket","message":"txid: not a TRC20 transaction id","fields":[]}})");
+  CHECK(app.pending_count() == 0);  // not waiting to be sent: waiting for the user
+  auto refused = app.not_sent();
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].category == "withdrawal-not-received");
+  CHECK(refused[0].reason == "txid: not a TRC20 transaction id");
+  std::string old_key = refused[0].key;
+  {
+    // What the user sees under My tickets: the reason and both ways out, as real controls.
+    app.go(Screen::tickets);
+    testing::Headless ui(app);
+    const auto& t = ui.frames(2);
+    bool said = false;
+    for (const auto& n : t.nodes()) said |= n.role == Role::alert && n.name.find("not a TRC20 transaction id") != std::string::npos;
+    CHECK(said);
+    CHECK(t.find_by_name(Role::button, "Correct and send again"));
+    CHECK(t.find_by_name(Role::button, "Remove"));
+    CHECK_FALSE(t.find_by_name(Role::text, "You have no tickets yet."));
+  }
+
+  // Correct it: the form comes back with what the user typed, approximate time included.
+  app.go(Screen::tickets);
+  REQUIRE(app.edit_not_sent(old_key));
+  CHECK(app.screen() == Screen::form);
+  CHECK(app.form()->id == "withdrawal-not-received");
+  CHECK(app.values["txid"].text == kTxid);
+  CHECK(app.values["amount"].text == "1250.5");
+  CHECK(app.values["time"].approximate);
+  CHECK(app.not_sent().size() == 1);  // kept until the corrected one is submitted
+  REQUIRE(app.to_review());
+  app.submit();
+  CHECK(app.not_sent().empty());
+  REQUIRE(p.sent.size() == 1);
+  CHECK(nlohmann::json::parse(p.sent.front().request.body)["idempotency_key"] != old_key);
+  p.answer(201, R"({"id":"T-7","access_token":"t","status":"open"})");
+  CHECK(app.receipts().size() == 1);
+
+  // Or remove it.
+  fill_withdrawal(app);
+  REQUIRE(app.to_review());
+  app.submit();
+  p.answer(422, R"({"error":{"code":"invalid_ticket","message":"bad","fields":[]}})");
+  REQUIRE(app.not_sent().size() == 1);
+  app.remove_not_sent(app.not_sent()[0].key);
+  CHECK(app.not_sent().empty());
+  CHECK_FALSE(app.edit_not_sent("no-such-key"));
+}
