@@ -27,4 +27,11 @@ bool RateLimiter::allow(const std::string& key, std::int64_t now_ms, int* retry_
   return false;
 }
 
+void RateLimiter::give_back(const std::string& key) {
+  if (rate_ <= 0) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = buckets_.find(key);
+  if (it != buckets_.end()) it->second.tokens = std::min(burst_, it->second.tokens + 1.0);
+}
+
 }  // namespace lantern::relay

@@ -13,6 +13,9 @@ class RateLimiter {
   RateLimiter(double per_second, double burst) : rate_(per_second), burst_(burst) {}
   // Takes one token; on refusal, *retry_after_s says when one will be there.
   bool allow(const std::string& key, std::int64_t now_ms, int* retry_after_s);
+  // Returns a token taken by allow() for a request that turned out to cost nothing (a retried
+  // ticket answered from the store), never above the burst.
+  void give_back(const std::string& key);
 
  private:
   struct Bucket {

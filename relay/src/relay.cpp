@@ -560,6 +560,12 @@ Response Relay::create_ticket(Request& req) {
   }
   disk_full_ = false;
   (created->created ? tickets_created_ : tickets_replayed_)++;
+  if (!created->created) {
+    // A retry of a stored ticket (its answer was lost on the way) creates nothing: it must not
+    // use up the sender's ticket budget, or a flaky network turns into 429s.
+    ticket_limiter_->give_back("ip:" + req.remote_ip);
+    if (verified) user_limiter_->give_back("user:" + t.user->user_id);
+  }
   if (created->created && forwarder_) forwarder_->wake();
   Response r;
   r.status = 201;

@@ -86,6 +86,29 @@ test('identity: a matching user.hash marks the ticket verified; a wrong, missing
   }
 });
 
+test('retries of a stored ticket give their tokens back: a lost answer does not become a 429', async () => {
+  const relay = await startRelay({
+    config: { identity_secret: SECRET, ticket_burst_per_ip: 2, ticket_rate_per_ip: 0.001,
+              ticket_burst_per_user: 2, ticket_rate_per_user: 0.001 },  // no refill during the test
+  });
+  const user = { id: 'u-flaky', hash: hmac(SECRET, 'u-flaky') };
+  const k = key(), body = ticketWith(k, { user });
+  const first = await postTicket(relay.port, k, body);
+  assert.equal(first.status, 201, first.text);
+  // The phone never saw that answer and retries, five times: the same ticket each time.
+  for (let i = 0; i < 5; i++) {
+    const again = await postTicket(relay.port, k, body);
+    assert.equal(again.status, 201, `retry ${i + 1}: ${again.text}`);
+    assert.equal(again.json.id, first.json.id);
+  }
+  // One token of the burst of 2 is left, for the address and for the user alike.
+  const k2 = key();
+  assert.equal((await postTicket(relay.port, k2, ticketWith(k2, { user }))).status, 201);
+  const k3 = key();
+  assertJsonError(await postTicket(relay.port, k3, ticketWith(k3, { user })), 429, 'rate_limited');
+  assert.equal(await metric(relay.port, 'lantern_tickets_replayed_total'), 5);
+});
+
 test('per-user limit: a verified user is limited across addresses; other users and unverified claims are not', async () => {
   const agent = agentKey('alice');
   const relay = await startRelay({
