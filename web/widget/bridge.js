@@ -51,8 +51,9 @@
     if (!db) return;
     var tx;
     try {
-      // A queued ticket must survive a power cut once stored; drafts and receipts need not wait for a flush.
-      tx = db.transaction("kv", "readwrite", { durability: key.indexOf("outbox/") === 0 ? "strict" : "relaxed" });
+      // A submitted ticket (staged with its screenshots, then in the outbox) must survive a power
+      // cut once stored; drafts and receipts need not wait for a flush.
+      tx = db.transaction("kv", "readwrite", { durability: /^(staged|blob|outbox)\//.test(key) ? "strict" : "relaxed" });
     } catch (e) {
       try { tx = db.transaction("kv", "readwrite"); } catch (e2) { return; /* storage disabled: memory only */ }
     }
