@@ -473,10 +473,8 @@ void App::stage_ticket() {
                  {"user", user_id.empty() ? json() : json{{"id", user_id}, {"hash", user_hash}}},
                  {"attachments", json::array()}};
   submitted_key_ = *key;
-  if (!replacing_key_.empty()) {
-    remove_not_sent(replacing_key_);  // its corrected version is staged below
-    replacing_key_.clear();
-  }
+  std::string replaces = std::move(replacing_key_);  // the refused ticket this one corrects
+  replacing_key_.clear();
   analytics_->contact_submitted(*key);
   status_line = S("submitted.sending");
   go(Screen::submitted);
@@ -484,11 +482,12 @@ void App::stage_ticket() {
   // Screenshots: redaction boxes are applied to the pixels, then the platform encodes them.
   auto pending = std::make_shared<int>(int(shots_.size()));
   auto record = std::make_shared<json>(std::move(staged));
-  auto finish = [this, record]() {
+  auto finish = [this, record, replaces]() {
     if (auto st = platform_.storage().put("staged/" + (*record)["key"].get<std::string>(), dump(*record)); !st) {
       alert_line = st.error().message;
       return;
     }
+    if (!replaces.empty()) remove_not_sent(replaces);  // only once its correction is stored
     pump();
   };
   if (shots_.empty()) {
