@@ -25,7 +25,15 @@ test('Chinese typed through IME composition arrives; the Enter that confirms the
     const search = w.getByRole('textbox', { name: '搜索帮助文章' });
     await search.click();
     await sleep(150);
+    // While composing, the pinyin shows on the canvas just below the field (the DOM field that
+    // receives it is invisible); the strip below the field is compared, found by the field's role.
+    const box = await search.boundingBox();
+    const strip = { x: box.x, y: box.y + box.height, width: Math.min(240, box.width), height: 30 };
+    const before = await t.page.screenshot({ clip: strip });
     const commit = await compose(cdp, ['t', 'ti', 'tib', 'tibi'], '提币');
+    await sleep(200);
+    const during = await t.page.screenshot({ clip: strip });
+    assert.ok(!during.equals(before), 'the composition "tibi" is drawn under the search box');
     await commit();
     const commit2 = await compose(cdp, ['d', 'da', 'dao', 'daoz', 'daozh', 'daozha', 'daozhang'], '到账');
     await commit2();

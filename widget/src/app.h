@@ -184,6 +184,9 @@ class App {
   void act(A11yAction action) { actions_.push_back(std::move(action)); }
   bool take_action(std::uint32_t id, A11yAction::Kind kind, A11yAction* out = nullptr);
   std::vector<A11yAction>& pending_actions() { return actions_; }
+  // What the input method is composing (pinyin before a candidate is chosen): typed into the
+  // hidden DOM field, so the canvas shows it under the focused field. Web only; "" otherwise.
+  std::string preedit;
   // Frames still to draw for transitions and settled layout (idle means idle otherwise).
   int frames_wanted = 2;
   void want_frames(int n) { frames_wanted = std::max(frames_wanted, n); }

@@ -428,6 +428,11 @@ EMSCRIPTEN_KEEPALIVE const char* lw_open_bundle(const std::uint8_t* data, int si
   return err.c_str();
 }
 
+// The IME's composition as it changes ("" when it ends); bridge.js then draws a frame.
+EMSCRIPTEN_KEEPALIVE void lw_preedit(const char* text) {
+  if (g) g->app->preedit = text ? text : "";
+}
+
 EMSCRIPTEN_KEEPALIVE void lw_show_error(const char* message) {
   if (g) g->app->show_error(message ? message : "");
 }

@@ -152,6 +152,7 @@ struct Ui {
       changed |= ImGui::InputTextWithHint("##input", info.placeholder ? info.placeholder : "", &value, flags, sync_callback, &sync);
     }
     if (sync.applied) changed = true;
+    if (!app.preedit.empty() && ImGui::IsItemActive()) draw_preedit();
     if (invalid) {
       ImGui::PopStyleVar();
       ImGui::PopStyleColor();
@@ -172,6 +173,21 @@ struct Ui {
     ImGui::PopID();
     if (changed) app.want_frames(2);
     return changed;
+  }
+
+  // The input method's composition, underlined in a box just below the active field (over what
+  // follows it), so the user sees the pinyin they are typing before choosing characters.
+  void draw_preedit() {
+    ImVec2 field_min = ImGui::GetItemRectMin(), field_max = ImGui::GetItemRectMax();
+    const char* text = app.preedit.c_str();
+    ImVec2 size = ImGui::CalcTextSize(text);
+    ImVec2 at(field_min.x + 6, field_max.y + 2), pad(6, 3);
+    ImDrawList* dl = ImGui::GetForegroundDrawList();
+    dl->AddRectFilled(at, ImVec2(at.x + size.x + 2 * pad.x, at.y + size.y + 2 * pad.y), ImGui::GetColorU32(ImGuiCol_PopupBg), 4.f);
+    dl->AddRect(at, ImVec2(at.x + size.x + 2 * pad.x, at.y + size.y + 2 * pad.y), ImGui::ColorConvertFloat4ToU32(accent), 4.f);
+    ImVec2 t(at.x + pad.x, at.y + pad.y);
+    dl->AddText(t, ImGui::GetColorU32(ImGuiCol_Text), text);
+    dl->AddLine(ImVec2(t.x, t.y + size.y), ImVec2(t.x + size.x, t.y + size.y), ImGui::GetColorU32(ImGuiCol_Text));
   }
 
   bool checkbox(const std::string& label, const char* id, bool& v) {
