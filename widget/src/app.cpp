@@ -621,7 +621,7 @@ void App::pump_staged(bool retry_now) {
           int n = ++staged_attempts_[sk];
           std::int64_t delay = std::min<std::int64_t>(2000LL << std::min(n, 8), 10 * 60'000);
           staged_retry_at_[sk] = platform_.clock().now_ms() + std::max(delay, r.retry_after_ms);
-          delivery_note = S("delivery.offline");
+          delivery_note = S(r.untrusted ? "delivery.untrusted" : "delivery.offline");
         }
         pump();
         platform_.wake();
@@ -692,8 +692,10 @@ void App::pump_outbox(bool retry_now) {
         delivery_note = d.error;
         if (key == submitted_key_) alert_line = strings_.format("delivery.rejected", {{"reason", d.error}});
       } else {
-        delivery_note = S("delivery.offline");
-        if (key == submitted_key_) status_line = S("submitted.queued");
+        // Not "offline" when the network is fine but the server could not be trusted: the user
+        // (or the exchange) has something to look at, and it is still kept and retried.
+        delivery_note = S(r.untrusted ? "delivery.untrusted" : "delivery.offline");
+        if (key == submitted_key_) status_line = S(r.untrusted ? "submitted.untrusted" : "submitted.queued");
       }
       want_frames(3);
       platform_.wake();

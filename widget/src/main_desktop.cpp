@@ -179,6 +179,7 @@ class HttpWorker {
       } else {
         // No answer: App treats status 0 as "try again later"; the text says why, for the log.
         out.error = r.message.empty() ? transport_error_name(r.error) : r.message;
+        out.untrusted = r.error == TransportError::tls || r.error == TransportError::pin_mismatch;
         std::fprintf(stderr, "lantern-help: %s %s: %s\n", job.request.method.c_str(), job.request.url.c_str(), out.error.c_str());
       }
       bool quitting;

@@ -27,6 +27,7 @@ struct HttpResponse {
   int status = 0;            // 0: no answer (offline, DNS, CORS, timeout)
   std::string body;
   std::string error;         // why there was no answer
+  bool untrusted = false;    // no answer because the server's certificate or pin did not check out
   std::int64_t retry_after_ms = 0;
 };
 
