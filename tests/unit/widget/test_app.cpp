@@ -34,6 +34,17 @@ void fill_withdrawal(App& app) {
   app.set_field("time", "2025-11-28 13:30");
   app.set_field("description", "The withdrawal shows completed but the other exchange has not received it.");
 }
+
+// Review, then Submit: what the user does once the form is filled.
+void submit_filled(App& app) {
+  REQUIRE(app.to_review());
+  app.submit();
+}
+
+void submit_withdrawal(App& app) {
+  fill_withdrawal(app);
+  submit_filled(app);
+}
 }  // namespace
 
 TEST_CASE("widget app: a tampered bundle is refused and the error screen says so") {
@@ -156,9 +167,7 @@ TEST_CASE("widget app: offline, the ticket waits; when the network returns it is
   FakePlatform p;
   App app(p, with_relay());
   REQUIRE(app.open_bundle(testing::shipped_bundle(), ""));
-  fill_withdrawal(app);
-  REQUIRE(app.to_review());
-  app.submit();
+  submit_withdrawal(app);
   REQUIRE(p.sent.size() == 1);
   std::string first = p.sent.front().request.body;
   p.answer(0);  // no network
@@ -186,9 +195,7 @@ TEST_CASE("widget app: when the network returns every waiting ticket is sent, wh
   App app(p, with_relay());
   REQUIRE(app.open_bundle(testing::shipped_bundle(), ""));
   // The first ticket fails twice (a long back-off), the second once (a short one).
-  fill_withdrawal(app);
-  REQUIRE(app.to_review());
-  app.submit();
+  submit_withdrawal(app);
   REQUIRE(p.sent.size() == 1);
   p.answer(0);
   app.on_online();
@@ -196,8 +203,7 @@ TEST_CASE("widget app: when the network returns every waiting ticket is sent, wh
   p.answer(0);
   fill_withdrawal(app);
   app.set_field("txid", "9f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0");
-  REQUIRE(app.to_review());
-  app.submit();
+  submit_filled(app);
   REQUIRE(p.sent.size() == 1);
   p.answer(0);
   REQUIRE(app.pending_count() == 2);
@@ -227,8 +233,7 @@ TEST_CASE("widget app: screenshots upload first, redacted, and the ticket names 
   broken.error = "";
   app.add_image(field, broken);  // no pixels: a clear message, no crash
   CHECK_FALSE(app.image_error.empty());
-  REQUIRE(app.to_review());
-  app.submit();
+  submit_filled(app);
   REQUIRE(p.sent.size() == 1);
   CHECK(p.sent.front().request.url == "https://relay.test/v1/attachments");
   // The fake encoder keeps the first 16 bytes of the pixels: the redaction box made them black.
@@ -269,9 +274,7 @@ TEST_CASE("widget app: with no relay (lantern-help) a ticket is queued in file s
     p.store = std::move(*fs);
     App app(p, Config{});
     REQUIRE(app.open_bundle(testing::shipped_bundle(), ""));
-    fill_withdrawal(app);
-    REQUIRE(app.to_review());
-    app.submit();
+    submit_withdrawal(app);
     key = app.submitted_key();
     CHECK(p.sent.empty());  // nowhere to send
     CHECK(app.pending_count() == 1);
@@ -297,8 +300,7 @@ TEST_CASE("widget app: a ticket the relay refuses stays under My tickets to corr
   REQUIRE(app.open_bundle(testing::shipped_bundle(), ""));
   fill_withdrawal(app);
   app.set_approximate("time", true);
-  REQUIRE(app.to_review());
-  app.submit();
+  submit_filled(app);
   REQUIRE(p.sent.size() == 1);
   p.answer(422, R"({"error":{"code":"invalid_ticket","message":"txid: not a TRC20 transaction id","fields":[]}})");
   CHECK(app.pending_count() == 0);  // not waiting to be sent: waiting for the user
@@ -329,8 +331,7 @@ TEST_CASE("widget app: a ticket the relay refuses stays under My tickets to corr
   CHECK(app.values["amount"].text == "1250.5");
   CHECK(app.values["time"].approximate);
   CHECK(app.not_sent().size() == 1);  // kept until the corrected one is submitted
-  REQUIRE(app.to_review());
-  app.submit();
+  submit_filled(app);
   CHECK(app.not_sent().empty());
   REQUIRE(p.sent.size() == 1);
   CHECK(nlohmann::json::parse(p.sent.front().request.body)["idempotency_key"] != old_key);
@@ -338,9 +339,7 @@ TEST_CASE("widget app: a ticket the relay refuses stays under My tickets to corr
   CHECK(app.receipts().size() == 1);
 
   // Or remove it.
-  fill_withdrawal(app);
-  REQUIRE(app.to_review());
-  app.submit();
+  submit_withdrawal(app);
   p.answer(422, R"({"error":{"code":"invalid_ticket","message":"bad","fields":[]}})");
   REQUIRE(app.not_sent().size() == 1);
   app.remove_not_sent(app.not_sent()[0].key);
