@@ -323,14 +323,16 @@
         var v = el.value;
         sendA11y(idOf(el), A11Y.setValue, v, utf8Offset(v, el.selectionStart), utf8Offset(v, el.selectionEnd));
       };
-      el.addEventListener("focus", function () { sendA11y(idOf(el), A11Y.focus); setTimeout(sync, 0); });
-      el.addEventListener("blur", function () { sendA11y(idOf(el), A11Y.blur); });
       // The composition itself is drawn by the widget (the field here is invisible).
       var preedit = function (s) { withString(s, function (p) { M._lw_preedit(p); }); request(2); };
+      el.addEventListener("focus", function () { sendA11y(idOf(el), A11Y.focus); setTimeout(sync, 0); });
+      el.addEventListener("blur", function () {
+        if (composing) { composing = false; preedit(""); }
+        sendA11y(idOf(el), A11Y.blur);
+      });
       el.addEventListener("compositionstart", function () { composing = true; });
       el.addEventListener("compositionupdate", function (e) { preedit(e.data || ""); });
       el.addEventListener("compositionend", function () { composing = false; preedit(""); sync(); });
-      el.addEventListener("blur", function () { if (composing) { composing = false; preedit(""); } });
       el.addEventListener("input", function (e) { if (!e.isComposing) sync(); });
       el.addEventListener("select", sync);
       el.addEventListener("keyup", function (e) { if (!e.isComposing && e.keyCode !== 229) sync(); });
